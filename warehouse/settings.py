@@ -1,0 +1,44 @@
+"""Where the data, the published warehouse and the build's working copy live.
+
+The published warehouse is what the dashboards read. Builds never write to it: they write a
+working copy and publish it by an atomic rename only when every check has passed, so a failed
+build leaves the last good warehouse in place and readers are never blocked (DuckDB lets no one
+write a file another process has open).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    warehouse: Path  # the published file
+    build_warehouse: Path  # the working copy a build writes into
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(os.environ.get("COUNCIL_DATA", "data")).resolve()
+        warehouse = Path(os.environ.get("COUNCIL_WAREHOUSE", data_dir / "warehouse.duckdb")).resolve()
+        build = os.environ.get("COUNCIL_BUILD_WAREHOUSE")
+        build_warehouse = Path(build).resolve() if build else build_path_for(warehouse)
+        return cls(data_dir=data_dir, warehouse=warehouse, build_warehouse=build_warehouse)
+
+    def export(self) -> None:
+        """Put the paths in the environment so dbt (a subprocess) and Dagster agree on them."""
+        os.environ["COUNCIL_DATA"] = str(self.data_dir)
+        os.environ["COUNCIL_WAREHOUSE"] = str(self.warehouse)
+        os.environ["COUNCIL_BUILD_WAREHOUSE"] = str(self.build_warehouse)
+
+    @property
+    def extracts_dir(self) -> Path:
+        return self.data_dir / "extracts"
+
+
+def build_path_for(warehouse: Path) -> Path:
+    return warehouse.parent / "build" / warehouse.name
