@@ -1,0 +1,415 @@
+"""Load source extracts into the ``raw`` schema, text-faithfully, with an account of every row.
+
+Every file becomes one ``audit.load_log`` row; every row it holds is either loaded into
+``raw.<system>__<table>`` or kept in ``audit.rejects`` with the column and the reason, so
+``rows_in_file = rows_loaded + rows_rejected`` for every file. A file already loaded (same
+sha256) is skipped. Each file is loaded in one transaction: it is all in or not at all.
+
+Written by hand, not with DuckDB's ``read_csv(store_rejects=...)``: DuckDB cannot decode cp1252
+without an extension it would download at run time, and a reject here must name the vendor's
+column and never echo the value into a message.
+
+Messages and errors name the file, row and column but never a value: values are personal data.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import re
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.sources import LOAD_METADATA_COLUMNS, TABLES, SourceTable, raw_column_name
+
+BATCH_ROWS = 100_000
+_EXTRACT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # what errors="surrogateescape" leaves for bad bytes
+
+
+class ExtractFileError(Exception):
+    """A file that cannot be read as the contract says. Names where, never what."""
+
+    def __init__(self, file: str, message: str, row: int | None = None, column: str | None = None):
+        self.file, self.row, self.column, self.message = file, row, column, message
+        where = file + (f", row {row}" if row is not None else "") + (f", column {column}" if column else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class ExtractFile:
+    path: Path
+    relative_path: str
+    extract_date: dt.date
+
+
+@dataclass
+class Reject:
+    row_number: int
+    column: str | None
+    reason: str
+    raw_record: str
+
+
+@dataclass
+class FileResult:
+    file: str
+    sha256: str
+    extract_date: dt.date | None
+    status: str  # loaded | failed | skipped (already loaded)
+    rows_in_file: int = 0  # records the reader saw, counted apart from where they went
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+AUDIT_DDL = """
+create schema if not exists raw;
+create schema if not exists audit;
+create table if not exists audit.load_log (
+    source_system varchar not null,
+    source_table varchar not null,
+    file varchar not null,
+    file_sha256 varchar not null,
+    extract_date date,
+    rows_in_file bigint not null,
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,
+    status varchar not null,
+    error varchar,
+    warnings varchar,
+    loaded_at timestamp not null,
+    duration_s double not null
+);
+create table if not exists audit.rejects (
+    file varchar not null,
+    file_sha256 varchar not null,
+    source_system varchar not null,
+    source_table varchar not null,
+    row_number bigint not null,
+    column_name varchar,
+    reason varchar not null,
+    raw_record varchar
+);
+"""
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection, tables: tuple[SourceTable, ...] = TABLES) -> None:
+    con.execute(AUDIT_DDL)
+    for t in tables:
+        vendor = ", ".join(f'"{c}" varchar' for c in t.raw_columns)
+        con.execute(
+            f"create table if not exists raw.{t.raw_table} ({vendor}, _source_file varchar, "
+            "_file_sha256 varchar, _extract_date date, _row_number bigint, _loaded_at timestamp)"
+        )
+
+
+def discover(data_dir: Path, source: SourceTable) -> list[ExtractFile]:
+    """Every delivered file of one table, oldest extract first."""
+    system_dir = data_dir / "extracts" / source.system
+    found = []
+    for folder in sorted(p for p in system_dir.glob("*") if p.is_dir()) if system_dir.exists() else []:
+        candidates = [folder / source.file_name]
+        candidates += [p for p in folder.glob(f"{source.table}.*") if p.name != source.file_name]
+        for path in candidates:
+            if not path.exists():
+                continue
+            try:
+                extract_date = _parse_extract_date(folder.name)
+            except ValueError:
+                extract_date = None
+            rel = str(path.relative_to(data_dir))
+            found.append(ExtractFile(path=path, relative_path=rel, extract_date=extract_date))
+    return found
+
+
+def _parse_extract_date(name: str) -> dt.date:
+    if not _EXTRACT_DATE.match(name):
+        raise ValueError(name)
+    return dt.date.fromisoformat(name)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_table(con: duckdb.DuckDBPyConnection, data_dir: Path, source: SourceTable) -> list[FileResult]:
+    ensure_schemas(con, (source,))
+    return [load_file(con, source, f) for f in discover(data_dir, source)]
+
+
+def load_file(con: duckdb.DuckDBPyConnection, source: SourceTable, extract: ExtractFile) -> FileResult:
+    sha = sha256_of(extract.path)
+    already = con.execute(
+        "select count(*) from audit.load_log where file_sha256 = ? and source_system = ? and source_table = ?",
+        [sha, source.system, source.table],
+    ).fetchone()[0]
+    if already:
+        return FileResult(extract.relative_path, sha, extract.extract_date, status="skipped")
+
+    started = time.perf_counter()
+    loaded_at = dt.datetime.now()
+    result = FileResult(extract.relative_path, sha, extract.extract_date, status="loaded")
+    rejects: list[Reject] = []
+    con.execute("begin transaction")
+    try:
+        if extract.extract_date is None:
+            raise ExtractFileError(extract.relative_path, "folder name is not an extract date (YYYY-MM-DD)")
+        if extract.path.suffix.lower() != f".{source.file_format}":
+            raise ExtractFileError(
+                extract.relative_path, f"expected a .{source.file_format} file, found {extract.path.suffix or 'no suffix'}"
+            )
+        for batch in _batches(_read_rows(extract, source, rejects, result)):
+            _insert_batch(con, source, extract, sha, loaded_at, batch)
+            result.rows_loaded += len(batch[0])
+    except ExtractFileError as failure:
+        con.execute("rollback")
+        con.execute("begin transaction")
+        result.status, result.error, result.rows_loaded = "failed", str(failure), 0
+        # Nothing is lost: every row the file held is kept as a reject with the file's reason.
+        rejects = _whole_file_rejects(extract, source, failure, rejects)
+        result.rows_in_file = len(rejects)
+    except BaseException:
+        con.execute("rollback")
+        raise
+    result.rows_rejected = len(rejects)
+    _write_rejects(con, source, extract, sha, rejects)
+    con.execute(
+        "insert into audit.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            source.system, source.table, extract.relative_path, sha, extract.extract_date,
+            result.rows_in_file, result.rows_loaded, result.rows_rejected, result.status, result.error,
+            "; ".join(result.warnings) or None, loaded_at, time.perf_counter() - started,
+        ],
+    )
+    con.execute("commit")
+    return result
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _read_rows(
+    extract: ExtractFile, source: SourceTable, rejects: list[Reject], result: FileResult
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, values in contract order); structural problems go to ``rejects``."""
+    records = _records(extract, source)
+    header = next(records, None)
+    if header is None:
+        raise ExtractFileError(extract.relative_path, "empty file: no header row")
+    positions = _column_positions(extract, source, header[1], result)
+    width = len(header[1])
+    for row_number, values in records:
+        result.rows_in_file += 1
+        if len(values) != width:
+            short = len(values) < width
+            column = header[1][len(values)] if short else None
+            rejects.append(Reject(row_number, column, f"row has {len(values)} fields, the header has {width}", _join(values)))
+            continue
+        bad = next((i for i, v in enumerate(values) if _UNDECODABLE.search(v)), None)
+        if bad is not None:
+            rejects.append(Reject(row_number, header[1][bad], f"bytes that are not valid {source.encoding}", _join(values)))
+            continue
+        yield row_number, [values[p] for p in positions]
+
+
+def _records(extract: ExtractFile, source: SourceTable) -> Iterator[tuple[int, list[str]]]:
+    return _xlsx_records(extract) if source.file_format == "xlsx" else _csv_records(extract, source)
+
+
+def _whole_file_rejects(
+    extract: ExtractFile, source: SourceTable, failure: ExtractFileError, partial: list[Reject]
+) -> list[Reject]:
+    """Every data row of a failed file, so the file's rows stay accounted for and kept."""
+    reason = f"file rejected: {failure.message}"
+    try:
+        records = _records(extract, source)
+        next(records, None)  # header
+        return [Reject(n, failure.column, reason, _join(v)) for n, v in records]
+    except ExtractFileError:
+        pass
+    # Unreadable as its format: keep it line by line as text.
+    text = extract.path.read_bytes().decode(source.encoding, errors="replace")
+    lines = [line for line in text.splitlines()[1:] if line.strip()]
+    return [Reject(n, failure.column, reason, line) for n, line in enumerate(lines, start=1)]
+
+
+def _column_positions(extract: ExtractFile, source: SourceTable, header: list[str], result: FileResult) -> list[int]:
+    found = [raw_column_name(h) for h in header]
+    duplicated = sorted({c for c in found if found.count(c) > 1})
+    if duplicated:
+        raise ExtractFileError(extract.relative_path, f"header repeats column(s) {', '.join(duplicated)}", row=0)
+    missing = [vendor for vendor, raw in zip(source.columns, source.raw_columns) if raw not in found]
+    if missing:
+        raise ExtractFileError(
+            extract.relative_path, f"header lacks column(s) {', '.join(missing)}", row=0, column=missing[0]
+        )
+    extra = [h for h, c in zip(header, found) if c not in source.raw_columns]
+    if extra:
+        result.warnings.append(f"ignored column(s) not in the contract: {', '.join(extra)}")
+    if found[: len(source.raw_columns)] != list(source.raw_columns):
+        result.warnings.append("columns arrived in a different order; matched by name")
+    return [found.index(c) for c in source.raw_columns]
+
+
+def _csv_records(extract: ExtractFile, source: SourceTable) -> Iterator[tuple[int, list[str]]]:
+    # surrogateescape keeps undecodable bytes as markers, so one bad row is rejected, not the file.
+    with extract.path.open(encoding=source.encoding, errors="surrogateescape", newline="") as f:
+        reader = csv.reader(f, strict=True)
+        row_number = 0  # the header is row 0
+        try:
+            for values in reader:
+                if not values or values == [""]:
+                    continue  # blank line
+                yield row_number, values
+                row_number += 1
+        except csv.Error as err:
+            raise ExtractFileError(
+                extract.relative_path, f"not readable as CSV ({_csv_reason(err)})", row=row_number
+            ) from None
+
+
+def _csv_reason(err: csv.Error) -> str:
+    text = str(err)
+    return "a field was cut off or quoted badly" if "EOF" in text or "quote" in text else "malformed CSV"
+
+
+def _xlsx_records(extract: ExtractFile) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(extract.path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        raise ExtractFileError(extract.relative_path, "not an Excel workbook (.xlsx) despite its name") from None
+    try:
+        sheet = workbook.worksheets[0]
+        row_number = 0
+        for cells in sheet.iter_rows(values_only=True):
+            values = [_cell_text(v) for v in cells]
+            while values and values[-1] == "" and row_number > 0:
+                values.pop()  # openpyxl pads short rows to the sheet's width
+            if not any(values):
+                continue
+            yield row_number, values
+            row_number += 1
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    """An Excel cell as the text a person would read in it."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _join(values: list[str]) -> str:
+    return _UNDECODABLE.sub("\ufffd", ",".join(values))
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _batches(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[list[int], list[list[str]]]]:
+    """(row numbers, columns) for up to BATCH_ROWS rows at a time."""
+    batch: list[tuple[int, list[str]]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            yield _columns(batch)
+            batch = []
+    if batch:
+        yield _columns(batch)
+
+
+def _columns(batch: list[tuple[int, list[str]]]) -> tuple[list[int], list[list[str]]]:
+    numbers = [n for n, _ in batch]
+    return numbers, [list(col) for col in zip(*(values for _, values in batch))]
+
+
+def _insert_batch(con, source: SourceTable, extract: ExtractFile, sha: str, loaded_at: dt.datetime, batch) -> None:
+    numbers, columns = batch
+    arrow = pa.table(
+        {
+            **{name: pa.array(values, pa.string()) for name, values in zip(source.raw_columns, columns)},
+            "_row_number": pa.array(numbers, pa.int64()),
+        }
+    )
+    con.register("_incoming", arrow)
+    try:
+        vendor = ", ".join(f'"{c}"' for c in source.raw_columns)
+        con.execute(
+            f"insert into raw.{source.raw_table} ({vendor}, {', '.join(LOAD_METADATA_COLUMNS)}) "
+            f"select {vendor}, ?, ?, ?, _row_number, ? from _incoming",
+            [extract.relative_path, sha, extract.extract_date, loaded_at],
+        )
+    finally:
+        con.unregister("_incoming")
+
+
+def _write_rejects(con, source: SourceTable, extract: ExtractFile, sha: str, rejects: list[Reject]) -> None:
+    if not rejects:
+        return
+    arrow = pa.table(
+        {
+            "row_number": pa.array([r.row_number for r in rejects], pa.int64()),
+            "column_name": pa.array([r.column for r in rejects], pa.string()),
+            "reason": pa.array([r.reason for r in rejects], pa.string()),
+            "raw_record": pa.array([r.raw_record for r in rejects], pa.string()),
+        }
+    )
+    con.register("_rejects", arrow)
+    try:
+        con.execute(
+            "insert into audit.rejects select ?, ?, ?, ?, row_number, column_name, reason, raw_record from _rejects",
+            [extract.relative_path, sha, source.system, source.table],
+        )
+    finally:
+        con.unregister("_rejects")
+
+
+def accounting_mismatches(con: duckdb.DuckDBPyConnection, source: SourceTable) -> list[dict]:
+    """Files of one table whose load_log figures disagree with the rows actually kept."""
+    rows = con.execute(
+        f"""
+        with kept as (
+            select _file_sha256 as file_sha256, count(*) as n from raw.{source.raw_table} group by all
+        ),
+        rejected as (
+            select file_sha256, count(*) as n from audit.rejects
+            where source_system = ? and source_table = ? group by all
+        )
+        select log.file, log.rows_in_file, log.rows_loaded, log.rows_rejected,
+               coalesce(kept.n, 0) as rows_in_raw, coalesce(rejected.n, 0) as rows_in_rejects
+        from audit.load_log as log
+        left join kept using (file_sha256)
+        left join rejected using (file_sha256)
+        where log.source_system = ? and log.source_table = ?
+          and (log.rows_in_file != log.rows_loaded + log.rows_rejected
+               or log.rows_loaded != coalesce(kept.n, 0)
+               or log.rows_rejected != coalesce(rejected.n, 0))
+        """,
+        [source.system, source.table, source.system, source.table],
+    ).fetchall()
+    names = ["file", "rows_in_file", "rows_loaded", "rows_rejected", "rows_in_raw", "rows_in_rejects"]
+    return [dict(zip(names, r)) for r in rows]
