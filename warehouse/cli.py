@@ -1,0 +1,104 @@
+"""`council`: generate the demo borough, build the warehouse through Dagster, serve the dashboards."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from warehouse.settings import REPO_ROOT, Settings, build_path_for
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """The council data warehouse."""
+
+
+@main.command()
+@click.option("--residents", default=60_000, show_default=True, type=click.IntRange(min=100))
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--out", "out_dir", default="data", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--mess-scale", default=1.0, show_default=True, type=click.FloatRange(min=0.0),
+              help="Multiply every data-quality fault rate (0 = clean extracts).")
+def generate(residents: int, seed: int, out_dir: Path, mess_scale: float) -> None:
+    """Write a fictional borough's source-system extracts (and, apart, its ground truth)."""
+    from warehouse.generator import MessRates
+    from warehouse.generator import generate as run
+
+    started = time.perf_counter()
+    run(out=out_dir, residents=residents, seed=seed, mess=MessRates().scaled(mess_scale),
+        progress=lambda message: click.echo(f"  {message}"))
+    click.echo(f"Generated {residents:,} residents into {out_dir}/ in {time.perf_counter() - started:,.1f} s")
+
+
+@main.command()
+@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--warehouse", "warehouse_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The published warehouse file.  [default: DATA/warehouse.duckdb]")
+def build(data_dir: Path, warehouse_file: Path | None) -> None:
+    """Load every extract, run every model and check, and publish the warehouse if all passed."""
+    if not (data_dir / "extracts").is_dir():
+        raise click.ClickException(f"no extracts under {data_dir}/extracts: run `council generate` first")
+    warehouse_file = (warehouse_file or data_dir / "warehouse.duckdb").resolve()
+    settings = Settings(data_dir=data_dir.resolve(), warehouse=warehouse_file, build_warehouse=build_path_for(warehouse_file))
+    settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
+    ok = run_build(settings)
+    sys.exit(0 if ok else 1)
+
+
+def run_build(settings: Settings) -> bool:
+    """Materialise every asset in-process; True when the warehouse was built, checked and published."""
+    settings.export()
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home")))
+    home.mkdir(parents=True, exist_ok=True)
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    started = time.perf_counter()
+    click.echo(f"Building {settings.build_warehouse} from {settings.data_dir}/extracts ...")
+    result = defs.resolve_job_def("build_warehouse").execute_in_process(
+        instance=dg.DagsterInstance.get(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    )
+    checks = result.get_asset_check_evaluations()
+    failed_checks = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
+    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
+    published = bool(result.asset_materializations_for_node("published_warehouse"))
+    elapsed = time.perf_counter() - started
+    click.echo(f"{len(checks) - len(failed_checks)} of {len(checks)} checks passed; "
+               f"{len(failed_steps)} step(s) failed; {elapsed:,.0f} s")
+    for c in failed_checks:
+        click.echo(f"  FAILED check {c.asset_key.to_user_string()}:{c.check_name}", err=True)
+    for step in failed_steps:
+        click.echo(f"  FAILED step {step}", err=True)
+    if result.success and published and not failed_checks:
+        click.echo(f"Published {settings.warehouse}")
+        return True
+    click.echo(f"Build failed: {settings.warehouse} was left as it was.", err=True)
+    return False
+
+
+@main.command()
+@click.option("--warehouse", "warehouse_file", default="data/warehouse.duckdb", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--port", default=8501, show_default=True, type=int)
+def serve(warehouse_file: Path, port: int) -> None:
+    """Serve the dashboards on http://127.0.0.1:PORT, reading the published warehouse read-only."""
+    env = {**os.environ, "COUNCIL_WAREHOUSE": str(warehouse_file.resolve())}
+    click.echo(f"Serving the dashboards at http://127.0.0.1:{port} (Ctrl+C stops)")
+    args = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "app.py"),
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    os.execve(sys.executable, args, env)
+
+
+if __name__ == "__main__":
+    main()
