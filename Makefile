@@ -1,0 +1,68 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+RESIDENTS ?= 60000
+SEED ?= 42
+PORT ?= 8501
+DATA ?= data
+export UV_LINK_MODE := copy
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: help env demo generate build serve test bench dagster docs clean
+
+help:
+	@echo "make demo   generate the demo borough ($(RESIDENTS) residents), build the warehouse, serve it on http://127.0.0.1:$(PORT)"
+	@echo "make test   run the whole test suite"
+	@echo "make bench  print generation and load figures at 60,000 and 300,000 residents"
+	@echo "make dagster  open the Dagster UI on http://127.0.0.1:3000"
+	@echo "make docs   generate and serve the dbt docs on http://127.0.0.1:8080"
+
+# uv comes from PyPI into a folder of its own, so nothing is installed outside the project.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+env: $(VENV)/.synced
+	@mkdir -p $(DAGSTER_HOME)
+
+$(DATA)/.generated-$(RESIDENTS)-$(SEED): | env
+	rm -rf $(DATA)/extracts $(DATA)/truth $(DATA)/.generated-*
+	$(BIN)/council generate --residents $(RESIDENTS) --seed $(SEED) --out $(DATA)
+	@touch $@
+
+generate: $(DATA)/.generated-$(RESIDENTS)-$(SEED)
+
+build: generate
+	$(BIN)/council build --data $(DATA)
+
+serve: env
+	$(BIN)/council serve --warehouse $(DATA)/warehouse.duckdb --port $(PORT)
+
+demo: build serve
+
+test: env
+	bash scripts/install-browser.sh
+	$(BIN)/pytest
+
+bench: env
+	$(BIN)/python bench/generate_and_load.py --residents 60000 300000
+
+dagster: env
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+docs: env
+	$(BIN)/dbt docs generate --profiles-dir . && $(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080
+
+clean:
+	rm -rf $(VENV) $(TOOLS) target logs .dagster_home artifacts
