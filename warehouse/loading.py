@@ -89,6 +89,13 @@ create table if not exists audit.load_log (
     loaded_at timestamp not null,
     duration_s double not null
 );
+create table if not exists audit.builds (
+    build_id varchar not null,
+    started_at timestamp not null,
+    finished_at timestamp not null,
+    status varchar not null,
+    code_version varchar
+);
 create table if not exists audit.rejects (
     file varchar not null,
     file_sha256 varchar not null,

@@ -16,17 +16,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt import dbt_models
+from warehouse.loading import AUDIT_DDL
 from warehouse.settings import REPO_ROOT, Settings
 
-BUILDS_DDL = """
-create table if not exists audit.builds (
-    build_id varchar not null,
-    started_at timestamp not null,
-    finished_at timestamp not null,
-    status varchar not null,
-    code_version varchar
-)
-"""
 
 
 def code_version() -> str:
@@ -53,7 +45,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: DuckDBReso
     started = run.start_time if run and run.start_time else None
     started_at = dt.datetime.fromtimestamp(started) if started else dt.datetime.now()
     with warehouse.get_connection() as con:
-        con.execute(BUILDS_DDL)
+        con.execute(AUDIT_DDL)
         con.execute(
             "insert into audit.builds values (?, ?, ?, 'published', ?)",
             [context.run_id, started_at, dt.datetime.now(), code_version()],
