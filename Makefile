@@ -34,7 +34,7 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	@touch $@
 
 env: $(VENV)/.synced
-	@mkdir -p $(DAGSTER_HOME)
+	@mkdir -p $(DAGSTER_HOME) && touch $(DAGSTER_HOME)/dagster.yaml
 
 $(DATA)/.generated-$(RESIDENTS)-$(SEED): | env
 	rm -rf $(DATA)/extracts $(DATA)/truth $(DATA)/.generated-*
@@ -59,7 +59,7 @@ bench: env
 	$(BIN)/python bench/generate_and_load.py --residents 60000 300000
 
 dagster: env
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 docs: env
 	$(BIN)/dbt docs generate --profiles-dir . && $(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080

@@ -22,7 +22,7 @@ COUNCIL = [sys.executable, "-m", "warehouse.cli"]
 
 
 def council(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([*COUNCIL, *args], env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run([*COUNCIL, *args], env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
 @pytest.fixture(scope="module")

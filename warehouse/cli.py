@@ -54,6 +54,7 @@ def run_build(settings: Settings) -> bool:
     settings.export()
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()  # an empty instance config: local SQLite storage, no warning
 
     import dagster as dg
 

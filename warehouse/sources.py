@@ -83,7 +83,7 @@ def _t(system: str, table: str, description: str, columns: str, pk: str, **kw) -
 
 
 # --- Housing (Northgate-style): UTF-8 CSV, upper-case headers, ISO timestamps ------------------
-_HOUSING = dict(date_format="%Y-%m-%d 00:00:00")
+_HOUSING = {"date_format": "%Y-%m-%d 00:00:00"}
 HOUSING = SourceSystem(
     name="housing",
     label="Housing",
@@ -112,7 +112,7 @@ HOUSING = SourceSystem(
 )
 
 # --- Revenues (Capita-style council tax): cp1252 CSV, dd/mm/yyyy, "SURNAME, Forename" ---------
-_REVENUES = dict(encoding="cp1252", date_format="%d/%m/%Y")
+_REVENUES = {"encoding": "cp1252", "date_format": "%d/%m/%Y"}
 REVENUES = SourceSystem(
     name="revenues",
     label="Council tax",
@@ -154,7 +154,7 @@ ADULT_SOCIAL_CARE = SourceSystem(
 )
 
 # --- Children's social care (Liquidlogic-style, CIN census / SSDA903 names): dd/mm/yyyy -------
-_CSC = dict(date_format="%d/%m/%Y")
+_CSC = {"date_format": "%d/%m/%Y"}
 CHILDRENS_SOCIAL_CARE = SourceSystem(
     name="childrens_social_care",
     label="Children's social care",
@@ -183,7 +183,7 @@ CHILDRENS_SOCIAL_CARE = SourceSystem(
 )
 
 # --- SEND (Capita One-style): Excel workbooks, real date cells, headers with spaces -----------
-_SEND = dict(file_format="xlsx")
+_SEND = {"file_format": "xlsx"}
 SEND = SourceSystem(
     name="send",
     label="SEND",

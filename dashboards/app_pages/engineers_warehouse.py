@@ -1,7 +1,6 @@
 """Warehouse overview for engineers and data custodians: build, extracts, load accounting."""
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from dashboards import queries, ui

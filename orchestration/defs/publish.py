@@ -20,11 +20,11 @@ from warehouse.loading import AUDIT_DDL
 from warehouse.settings import REPO_ROOT, Settings
 
 
-
 def code_version() -> str:
     try:
         out = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+            ["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10,
+            check=False,
         )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):

@@ -112,7 +112,7 @@ def test_error_messages_never_carry_values(tmp_path, con):
 def test_reordered_and_extra_columns_are_matched_by_name_with_a_warning(tmp_path, con):
     cols = list(PARTIES.columns)
     cols[0], cols[1] = cols[1], cols[0]
-    body = ",".join(cols + ["NEW_VENDOR_FIELD"]) + '\nCT009,P9,"LEE, Ann",,,01/04/2016,,x\n'
+    body = ",".join([*cols, "NEW_VENDOR_FIELD"]) + '\nCT009,P9,"LEE, Ann",,,01/04/2016,,x\n'
     write(tmp_path, PARTIES, "2025-12-01", body.encode("cp1252"))
     [result] = load_table(con, tmp_path, PARTIES)
     assert result.status == "loaded" and result.rows_loaded == 1
