@@ -330,13 +330,18 @@ def _xlsx_records(extract: ExtractFile) -> Iterator[tuple[int, list[str]]]:
         raise ExtractFileError(extract.relative_path, "not an Excel workbook (.xlsx) despite its name") from None
     try:
         sheet = workbook.worksheets[0]
-        row_number = 0
+        row_number, width = 0, 0
         for cells in sheet.iter_rows(values_only=True):
             values = [_cell_text(v) for v in cells]
-            while values and values[-1] == "" and row_number > 0:
-                values.pop()  # openpyxl pads short rows to the sheet's width
-            if not any(values):
+            while values and values[-1] == "":
+                values.pop()
+            if not values:
                 continue
+            if row_number == 0:
+                width = len(values)
+            elif len(values) < width:
+                # A sheet has no short rows: empty trailing cells are blanks, not a cut-off row.
+                values += [""] * (width - len(values))
             yield row_number, values
             row_number += 1
     finally:

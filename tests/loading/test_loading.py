@@ -127,11 +127,19 @@ def test_xlsx_cells_become_text_and_a_csv_named_xlsx_is_refused(tmp_path, con):
     ws = wb.active
     ws.append(list(SEND_PERSONS.columns))
     ws.append(["SP1", "A123456789012", "Amy", "Lee", dt.datetime(2012, 5, 17), "F", "WBRI", "1 High St", "AB1 2CD"])
+    ws.append(["SP3", None, "Bo", "Lee", dt.datetime(2013, 1, 2), "M"])  # blank trailing cells
+    ws.append(["SP4", *[None] * 8, "a value beyond the header"])
     wb.save(write(tmp_path, SEND_PERSONS, "2025-12-01", b""))
     write(tmp_path, SEND_PERSONS, "2025-12-15", (",".join(SEND_PERSONS.columns) + "\nSP2,,B,C,,,,,\n").encode())
     first, second = load_table(con, tmp_path, SEND_PERSONS)
-    assert first.status == "loaded"
-    assert con.execute("select person_id, date_of_birth from raw.send__persons").fetchall() == [("SP1", "2012-05-17")]
+    assert (first.status, first.rows_in_file, first.rows_loaded, first.rows_rejected) == ("loaded", 3, 2, 1)
+    assert con.execute("select person_id, date_of_birth, postcode from raw.send__persons order by 1").fetchall() == [
+        ("SP1", "2012-05-17", "AB1 2CD"),
+        ("SP3", "2013-01-02", ""),
+    ]
+    assert con.execute("select row_number, reason from audit.rejects where file = ?", [first.file]).fetchall() == [
+        (3, "row has 10 fields, the header has 9")
+    ]
     assert second.status == "failed" and "not an Excel workbook" in second.error
     assert (second.rows_in_file, second.rows_rejected) == (1, 1)
 
