@@ -252,7 +252,7 @@ def test_demand_truth_covers_every_measure(borough):
     from warehouse.generator.demand import MEASURES
 
     demand = pd.read_csv(borough / "truth" / "demand_annual.csv")
-    got = set(zip(demand["service"], demand["measure"]))
+    got = set(zip(demand["service"], demand["measure"], strict=True))
     assert got == set(MEASURES)
     assert set(demand["year"]) == set(range(2016, 2026))
     assert (demand["value"] >= 0).all()
@@ -262,3 +262,90 @@ def test_mess_rates_scale():
     r = MessRates().scaled(2.0)
     assert r.typo == pytest.approx(0.06)
     assert MessRates().scaled(0).duplicate_person == 0
+
+
+# ---------------------------------------------------------------- demand shapes a scrutiny committee sees
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory) -> pd.DataFrame:
+    """Yearly demand at a size where rates are steady enough to check (tidy: shapes, not mess, are tested)."""
+    out = tmp_path_factory.mktemp("shapes")
+    generate(out=out, residents=15_000, seed=11, mess=MessRates.none())
+    demand = pd.read_csv(out / "truth" / "demand_annual.csv")
+    wide = demand.pivot_table(index="year", columns="measure", values="value")
+    pe = read(out, sources.table("ons", "population_estimates"), "2025-12-01").astype({"AGE": int, "POPULATION": int, "YEAR": int})
+    wide["population"] = pe.groupby("YEAR")["POPULATION"].sum()
+    wide["children"] = pe[pe["AGE"] < 18].groupby("YEAR")["POPULATION"].sum()
+    wide.attrs["out"] = out
+    return wide
+
+
+def test_caseloads_open_on_the_first_day_are_at_steady_level(shapes):
+    lts = shapes["people_in_long_term_support_31_march"]
+    assert abs(lts[2016] - lts[2020]) <= 0.3 * lts[2020]
+    for measure in ("children_in_need_31_march", "cp_plans_31_march", "children_looked_after_31_march"):
+        later = shapes.loc[2017:2020, measure].mean()
+        assert shapes.at[2016, measure] >= 0.7 * later, measure
+
+
+def test_children_rates_near_national(shapes):
+    per_10k = lambda m: (shapes[m] / shapes["children"] * 10_000).mean()  # noqa: E731
+    assert 200 <= per_10k("children_in_need_31_march") <= 450
+    assert 20 <= per_10k("cp_plans_31_march") <= 65
+    assert 40 <= per_10k("children_looked_after_31_march") <= 100
+
+
+def test_adult_requests_do_not_fall_away(shapes):
+    req = shapes["requests_for_support"]
+    assert req.loc[2023:2025].mean() >= 0.95 * req.loc[2016:2018].mean()
+    lts = shapes["people_in_long_term_support_31_march"]
+    assert lts.loc[2023:2025].mean() >= 0.9 * lts.loc[2016:2018].mean()
+
+
+def test_new_ehc_plans_have_a_pipeline_and_plans_grow(shapes):
+    new = shapes["new_ehc_plans"]
+    assert new[2016] > 0.6 * new[2017]
+    in_force = shapes["ehc_plans_in_force_january"]
+    assert in_force[2025] > 1.5 * in_force[2016]
+    late = 1 - shapes["new_ehc_plans_within_20_weeks"].sum() / new.sum()
+    assert 0.3 <= late <= 0.65
+
+
+def test_population_grows_without_a_dip(shapes):
+    pop = shapes["population"]
+    assert (pop.diff().dropna() > -0.01 * pop.iloc[0]).all()
+    assert pop[2025] > pop[2016]
+
+
+def test_referrals_dip_in_august(shapes):
+    t = sources.table("childrens_social_care", "referrals")
+    rows = all_rows(shapes.attrs["out"], t).drop_duplicates("ReferralID", keep="last")
+    month = pd.to_datetime(rows["CINreferralDate"], format=t.date_format).dt.month
+    by_month = month.value_counts()
+    assert by_month[8] < 0.8 * by_month.drop(8).mean()
+
+
+def test_temporary_accommodation_units_and_cases_never_double_booked(borough):
+    t = sources.table("housing", "temporary_accommodation")
+    ta = all_rows(borough, t).drop_duplicates("PLACEMENT_REF", keep="last")
+    start = pd.to_datetime(ta["PLACEMENT_START"], format=t.date_format)
+    end = pd.to_datetime(ta["PLACEMENT_END"].mask(ta["PLACEMENT_END"] == "", "2100-01-01 00:00:00"), format=t.date_format)
+    ta = ta.assign(start=start, end=end)
+    assert ta["CASE_REF"].duplicated().any(), "some households should move on to a second placement"
+    for key in ("CASE_REF", "PROPERTY_UPRN"):
+        spells = ta[ta[key] != ""].sort_values([key, "start"])
+        same = spells[key].to_numpy()[1:] == spells[key].to_numpy()[:-1]
+        overlap = spells["start"].to_numpy()[1:] < spells["end"].to_numpy()[:-1]
+        assert not (same & overlap).any(), key
+
+
+def test_history_before_2016_is_only_what_was_open(borough):
+    t = sources.table("adult_social_care", "events")
+    ev = all_rows(borough, t).drop_duplicates("Event_Reference", keep="last")
+    start = pd.to_datetime(ev["Event_Start_Date"], format=t.date_format)
+    assert (start < "2016-01-01").any()
+    services = ev[(ev["Event_Type"] == "Service") & (start < "2016-01-01")]
+    end = pd.to_datetime(services["Event_End_Date"].mask(services["Event_End_Date"] == "", "2099-12-31"), format=t.date_format)
+    assert (end >= "2016-01-01").all()
+    t = sources.table("childrens_social_care", "contacts")
+    contacts = all_rows(borough, t)
+    assert (pd.to_datetime(contacts["ContactDate"], format=t.date_format) >= "2016-01-01").all()

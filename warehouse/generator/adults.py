@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..sources import table
-from .calendar import BLANK, NEVER, SIM_END, YEARS, add_years, year_start
+from .calendar import BLANK, NEVER, SIM_END, SIM_START, YEARS, add_years, year_start
 from .context import Context
 from .geography import COUNCIL, OWNER, PRIVATE_RENT
 from .send import LEARNING_DISABILITY_NEEDS
@@ -21,6 +21,7 @@ SERVICES = (
     ("Residential care", "Long Term Support: Residential", 850.0, 0.25, 0.04),
     ("Nursing care", "Long Term Support: Nursing", 1050.0, 0.13, 0.01),
 )
+HISTORY_YEARS = 12  # years walked before 2016 so that long-term packages open then have their history
 REASONS_OLDER = (("Physical Support: Personal Care Support", 0.5), ("Physical Support: Access & Mobility Only", 0.12),
                  ("Support with Memory & Cognition", 0.18), ("Mental Health Support", 0.07),
                  ("Sensory Support: Support for Visual Impairment", 0.04), ("Social Support: Support for Social Isolation/Other", 0.09))
@@ -39,7 +40,7 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
     events = []
 
     # Young people with severe learning disabilities or autism move to adult services at 18.
-    ld = send_plans[np.isin(send_plans["Primary Need"].to_numpy(), LEARNING_DISABILITY_NEEDS + ("ASD",))]
+    ld = send_plans[np.isin(send_plans["Primary Need"].to_numpy(), (*LEARNING_DISABILITY_NEEDS, "ASD"))]
     ld_person = ld["_person"].to_numpy()
     transition = ld_person[(rng.random(ld_person.size) < np.where(np.isin(ld["Primary Need"].to_numpy(), LEARNING_DISABILITY_NEEDS), 0.8, 0.12))]
     t_day = add_years(ctx.dob[transition], 18) - rng.integers(0, 120, transition.size)
@@ -48,17 +49,23 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
     req_person = [transition[ok]]
     req_day = [t_day[ok]]
 
-    for yi, year in enumerate(YEARS):
+    # Years before 2016 are walked too (for the people living here on the first day), so the caseload open
+    # on 1 January 2016 is at its steady level; of that history only the episodes still open then are kept.
+    pre_years = tuple(range(YEARS[0] - HISTORY_YEARS, YEARS[0]))
+    first_day = ctx.residents_on(SIM_START)
+    for year in pre_years + YEARS:
         lo, hi = year_start(year), year_start(year + 1) - 1
         mid = lo + 182
-        res = ctx.residents_on(mid)
+        res = first_day if year < YEARS[0] else ctx.residents_on(mid)
         pid = res["person_id"].to_numpy()
         age = (mid - ctx.dob[pid]) / 365.25
         adult = age >= 18
         pid, age, dw = pid[adult], age[adult], res["dwelling"].to_numpy()[adult]
         base = np.interp(age, [18, 64, 65, 75, 85, 95], [0.002, 0.004, 0.012, 0.04, 0.11, 0.2])
         base = base + np.where(disabled[pid] & (age < 65), 0.12, 0.0)
-        rate = base * np.exp(frailty[pid] + 0.15 * ctx.deprivation[ctx.dw_lsoa[dw]]) * 0.8
+        # Needs rise a little each year (more people living longer with complex needs).
+        trend = 1.015 ** (year - YEARS[0])
+        rate = base * np.exp(frailty[pid] + 0.15 * ctx.deprivation[ctx.dw_lsoa[dw]]) * 0.8 * trend
         req = pid[rng.random(pid.size) < rate]
         d = rng.integers(lo, hi + 1, req.size)
         req_person.append(req)
@@ -67,7 +74,7 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
     rd = np.concatenate(req_day)
     order = np.lexsort((rp, rd))
     rp, rd = rp[order], rd[order]
-    resident = ctx.spell_at(rp, rd) >= 0
+    resident = (ctx.spell_at(rp, rd) >= 0) | ((rd < SIM_START) & (ctx.spell_at(rp, np.full(rp.size, SIM_START)) >= 0))
     rp, rd = rp[resident], rd[resident]
     died = people["died"].to_numpy()
     left = people["left"].to_numpy()
@@ -75,15 +82,16 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
     age_at = (rd - ctx.dob[rp]) / 365.25
     # Walk requests in date order: someone already in long-term support is reviewed, not re-assessed.
     rows = []
-    for p, d, a in zip(rp.tolist(), rd.tolist(), age_at.tolist()):
+    for p, d, a in zip(rp.tolist(), rd.tolist(), age_at.tolist(), strict=True):
         if in_service_until[p] > d or d >= gone[p]:
             continue
-        rows.append(("Request", p, d, d, "Progress to assessment" if True else "", "", "", ""))
+        episode = len(rows)  # the row of the request that begins the episode
         u = rng.random()
         if u > 0.62:
             outcome = "Universal services / signposting" if u > 0.82 else "No services provided"
-            rows[-1] = ("Request", p, d, d, outcome, "", "", "")
+            rows.append(("Request", p, d, d, outcome, "", "", "", episode))
             continue
+        rows.append(("Request", p, d, d, "Progress to assessment", "", "", "", episode))
         a_start = d + int(rng.integers(3, 40))
         a_end = a_start + int(rng.integers(1, 35))
         v = rng.random()
@@ -93,9 +101,9 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
             outcome = "Short term support to maximise independence"
         else:
             outcome = "No services provided"
-        rows.append(("Assessment", p, a_start, a_end, outcome, "", "", ""))
+        rows.append(("Assessment", p, a_start, a_end, outcome, "", "", "", episode))
         if outcome == "Short term support to maximise independence":
-            rows.append(("Service", p, a_end + 1, a_end + 1 + int(rng.integers(14, 43)), "Ended", "Short Term Support: ST-Max", "Reablement", "250.00"))
+            rows.append(("Service", p, a_end + 1, a_end + 1 + int(rng.integers(14, 43)), "Ended", "Short Term Support: ST-Max", "Reablement", "250.00", episode))
         if outcome != "Long term support":
             continue
         older = a >= 65
@@ -106,14 +114,15 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
         s_end = min(s_start + int(rng.exponential(1400 if not older else 900)) + 30, int(gone[p]))
         in_service_until[p] = s_end
         rows.append(("Service", p, s_start, s_end, "Ongoing" if s_end > SIM_END else "Ended", stype, mech,
-                     f"{cost * (1 + 0.03 * (min(s_start, SIM_END) // 365 - 46)):.2f}"))
+                     f"{cost * (1 + 0.03 * (min(s_start, SIM_END) // 365 - 46)):.2f}", episode))
         r = s_start + 365
         while r < min(s_end, SIM_END + 1):
-            rows.append(("Review", p, r, r, "No change in package", "", "", ""))
+            rows.append(("Review", p, r, r, "No change in package", "", "", "", episode))
             r += 365
     ev = pd.DataFrame(rows, columns=["Event_Type", "_person", "Event_Start_Date", "Event_End_Date", "Event_Outcome",
-                                     "Service_Type", "Delivery_Mechanism", "Unit_Cost"])
-    ev = ev[ev["Event_Start_Date"] <= SIM_END]
+                                     "Service_Type", "Delivery_Mechanism", "Unit_Cost", "_episode"])
+    live_on_first_day = ev.groupby("_episode")["Event_End_Date"].transform("max").to_numpy() >= SIM_START
+    ev = ev[(ev["Event_Start_Date"] <= SIM_END) & live_on_first_day].drop(columns="_episode")
     ev = ev.iloc[order_by(ev["Event_Start_Date"].to_numpy(), ev["_person"].to_numpy())].reset_index(drop=True)
     end = ev["Event_End_Date"].to_numpy()
     ev["Event_End_Date"] = np.where((end >= NEVER) | (end > SIM_END), BLANK, end)
@@ -132,10 +141,10 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
     psr = np.empty(pids.size, dtype=object)
     for mask, options in ((age_first >= 65, REASONS_OLDER), (age_first < 65, REASONS_WORKING)):
         idx = np.where(mask)[0]
-        labels, w = zip(*options)
+        labels, w = zip(*options, strict=True)
         psr[idx] = np.array(labels, dtype=object)[rng.choice(len(labels), idx.size, p=np.array(w) / sum(w))]
     psr[disabled[pids] & (age_first < 30)] = "Learning Disability Support"
-    dw = ctx.dwelling_at(pids, created)
+    dw = ctx.dwelling_at(pids, np.maximum(created, SIM_START))
     tenure = np.where(dw >= 0, ctx.dw_tenure[np.maximum(dw, 0)], -1)
     last_service = ev[ev["Event_Type"] == "Service"].groupby("_person")["Delivery_Mechanism"].last().reindex(pids).fillna("").to_numpy()
     accommodation = np.select(
@@ -159,7 +168,9 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
     sp = s[s["person_id"].isin(pids)].copy()
     sp["first"] = first.reindex(sp["person_id"].to_numpy()).to_numpy()
     sp = sp[sp["end"] > sp["first"]]
-    sp["from"] = np.maximum(sp["start"].to_numpy(), sp["first"].to_numpy())
+    # The home a person lived in on 1 January 2016 was theirs from before, as far back as the care record.
+    moved_in = ctx.backdated_start(sp["household_id"].to_numpy(), sp["start"].to_numpy(), ctx.dob[sp["person_id"].to_numpy()])
+    sp["from"] = np.maximum(moved_in, sp["first"].to_numpy())
     sp = sp.iloc[order_by(sp["from"].to_numpy(), sp["person_id"].to_numpy())].reset_index(drop=True)
     na = len(sp)
     a_end = sp["end"].to_numpy()
@@ -170,7 +181,8 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
         "_person": sp["person_id"].to_numpy(), "_dwelling": sp["dwelling"].to_numpy(), "_uprn": ctx.uprn[sp["dwelling"].to_numpy()],
     })
     events = ev
-    T = lambda name: table("adult_social_care", name)
+    def T(name):
+        return table("adult_social_care", name)
     return {
         "persons": TableData(T("persons"), persons, created, ("Date_of_Birth", "Date_of_Death"), id_prefix="", id_width=7),
         "addresses": TableData(T("addresses"), addresses, addresses["Start_Date"].to_numpy(), ("Start_Date", "End_Date")),

@@ -12,6 +12,8 @@ from .calendar import BLANK, NEVER, SIM_END, SIM_START, YEARS, add_years, year_s
 from .context import Context
 from .tables import TableData, ids, order_by
 
+HISTORY_YEARS = 12  # years lived before 2016 so that open cases then have their history
+
 
 def _season_weights(year: int) -> np.ndarray:
     """Relative chance of a contact on each day: fewer at weekends and in school holidays."""
@@ -40,20 +42,26 @@ def build(ctx: Context) -> dict[str, TableData]:
     n_people = len(people)
     child_effect = rng.normal(0, 0.9, n_people)
     contacts = []
-    for yi, year in enumerate(YEARS):
+    # Years before 2016 are lived too (by the children here on the first day), so cases open on
+    # 1 January 2016 are at their steady level and 2016's re-referrals see the year before.
+    first_day = ctx.residents_on(SIM_START)
+    for year in (*range(YEARS[0] - HISTORY_YEARS, YEARS[0]), *YEARS):
+        yi = max(0, year - YEARS[0])
         lo = year_start(year)
         mid = lo + 182
-        res = ctx.residents_on(mid)
+        res = first_day if year < YEARS[0] else ctx.residents_on(mid)
         pid = res["person_id"].to_numpy()
         age = (mid - ctx.dob[pid]) / 365.25
-        kids = age < 17.5
+        kids = (age >= 0) & (age < 17.5)
         pid, dw, hh = pid[kids], res["dwelling"].to_numpy()[kids], res["household_id"].to_numpy()[kids]
         dep = ctx.deprivation[ctx.dw_lsoa[dw]]
         lam = np.exp(0.55 * dep + 0.45 * ctx.stress(hh, yi) + child_effect[pid]) * 0.045
         k = rng.poisson(lam)
         who = np.repeat(pid, k)
-        days = lo + rng.choice(len(_season_weights(year)), who.size, p=_season_weights(year))
-        still = (ctx.spell_at(who, days) >= 0) & (days - ctx.dob[who] < 18 * 365.25)
+        weights = _season_weights(year)
+        days = lo + rng.choice(len(weights), who.size, p=weights)
+        still = ((ctx.spell_at(who, np.maximum(days, SIM_START)) >= 0) & (days >= ctx.dob[who])
+                 & (days - ctx.dob[who] < 18 * 365.25))
         contacts.append(pd.DataFrame({"person": who[still], "day": days[still]}))
     c = pd.concat(contacts, ignore_index=True)
     c = c.iloc[order_by(c["day"].to_numpy(), c["person"].to_numpy())].reset_index(drop=True)
@@ -68,6 +76,9 @@ def build(ctx: Context) -> dict[str, TableData]:
         "ContactID": ids("CT", np.arange(nc) + 1, 7), "LAchildID": "", "ContactDate": c["day"].to_numpy(),
         "ContactSource": src, "ContactOutcome": outcome, "_person": c["person"].to_numpy(),
     })
+    # Contacts before 2016 are not in the extract (the front-door system was replaced); their referrals are.
+    contact_tbl = contact_tbl[contact_tbl["ContactDate"].to_numpy() >= SIM_START].reset_index(drop=True)
+    contact_tbl["ContactID"] = ids("CT", np.arange(len(contact_tbl)) + 1, 7)
 
     # Referrals and what follows them.
     rf = c[to_referral].reset_index(drop=True)
@@ -80,11 +91,11 @@ def build(ctx: Context) -> dict[str, TableData]:
     a_start = r_day + rng.integers(0, 4, nr)
     a_len = np.round(rng.lognormal(np.log(32), 0.5, nr)).astype(np.int64)
     a_auth = a_start + a_len
-    cp = assessed & (rng.random(nr) < 1 / (1 + np.exp(-(r_sev - 1.6) * 1.5)) * 0.25)
+    cp = assessed & (rng.random(nr) < 1 / (1 + np.exp(-(r_sev - 1.6) * 1.5)) * 0.21)
     cp_start = a_auth + rng.integers(5, 25, nr)
     cp_len = np.round(rng.lognormal(np.log(260), 0.6, nr)).astype(np.int64)
     cp_end = cp_start + cp_len
-    looked_after = (cp & (rng.random(nr) < 0.3)) | (assessed & ~cp & (rng.random(nr) < 0.045))
+    looked_after = (cp & (rng.random(nr) < 0.38)) | (assessed & ~cp & (rng.random(nr) < 0.06))
     la_start = np.where(cp, cp_start + rng.integers(30, 200, nr), a_auth + rng.integers(0, 90, nr))
     la_len = np.round(rng.lognormal(np.log(420), 1.05, nr)).astype(np.int64)
     adult_day = add_years(ctx.dob[r_person], 18)
@@ -99,9 +110,16 @@ def build(ctx: Context) -> dict[str, TableData]:
                       np.array(["RC8", "RC9", "RC4", "RC6", "RC3"])[rng.choice(5, nr, p=[0.45, 0.3, 0.08, 0.1, 0.07])]))
     need_codes = np.array(["N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"])
     need = need_codes[rng.choice(9, nr, p=[0.55, 0.05, 0.04, 0.1, 0.12, 0.03, 0.01, 0.04, 0.06])]
+    # Of the history before 2016, the council holds the year before and every case still open on the first day.
+    held = (r_day >= SIM_START - 365) | (close >= SIM_START)
+    r_source = src[to_referral][held]
+    (r_day, r_person, nfa, assessed, a_start, a_auth, cp, cp_start, cp_end, looked_after, la_start, la_end, adult_day,
+     close, reason, need) = (a[held] for a in (r_day, r_person, nfa, assessed, a_start, a_auth, cp, cp_start, cp_end,
+                                              looked_after, la_start, la_end, adult_day, close, reason, need))
+    nr = int(held.sum())
     referrals = pd.DataFrame({
         "ReferralID": ids("RF", np.arange(nr) + 1, 7), "LAchildID": "", "CINreferralDate": r_day,
-        "ReferralSource": src[to_referral], "PrimaryNeedCode": need, "ReferralNFA": np.where(nfa, "Y", "N"),
+        "ReferralSource": r_source, "PrimaryNeedCode": need, "ReferralNFA": np.where(nfa, "Y", "N"),
         "CINclosureDate": np.where(close > SIM_END, BLANK, close), "ReasonForClosure": reason, "_person": r_person,
         "_cp": cp, "_looked_after": looked_after,
     })
@@ -125,21 +143,9 @@ def build(ctx: Context) -> dict[str, TableData]:
     })
     cp_plans = cp_plans[cp_plans["CPPstartDate"] <= SIM_END]
 
-    # Episodes of care: those started by referrals above, plus children already in care in 2016.
+    # Episodes of care, from the referrals above (children in care on 1 January 2016 came in through the history).
     li = np.where(looked_after)[0]
-    ep_person = r_person[li]
-    ep_start = la_start[li]
-    ep_end = la_end[li]
-    res = ctx.residents_on(SIM_START)
-    kids = res[(SIM_START - ctx.dob[res["person_id"].to_numpy()]) < 17 * 365.25]
-    kd = kids["dwelling"].to_numpy()
-    p_care = 0.0038 * np.exp(0.6 * ctx.deprivation[ctx.dw_lsoa[kd]])
-    stock = kids["person_id"].to_numpy()[rng.random(len(kids)) < p_care]
-    s_start = np.maximum(ctx.dob[stock] + 30, SIM_START - rng.integers(30, 3000, stock.size))
-    s_end = np.minimum(SIM_START + np.round(rng.lognormal(np.log(500), 1.0, stock.size)).astype(np.int64), add_years(ctx.dob[stock], 18))
-    ep_person = np.concatenate([stock, ep_person])
-    ep_start = np.concatenate([s_start, ep_start])
-    ep_end = np.concatenate([s_end, ep_end])
+    ep_person, ep_start, ep_end = r_person[li], la_start[li], la_end[li]
     keep = ep_start <= SIM_END
     ep_person, ep_start, ep_end = ep_person[keep], ep_start[keep], ep_end[keep]
     ne = ep_person.size
@@ -162,7 +168,8 @@ def build(ctx: Context) -> dict[str, TableData]:
     })
 
     # Children: everyone with a contact or an episode, numbered in order of first contact.
-    first = pd.concat([contact_tbl.groupby("_person")["ContactDate"].min(), episodes.groupby("_person")["DECOM"].min()]).groupby(level=0).min()
+    first = pd.concat([contact_tbl.groupby("_person")["ContactDate"].min(), referrals.groupby("_person")["CINreferralDate"].min(),
+                       episodes.groupby("_person")["DECOM"].min()]).groupby(level=0).min()
     pids = first.index.to_numpy()
     order = order_by(first.to_numpy(), pids)
     pids = pids[order]
@@ -181,7 +188,9 @@ def build(ctx: Context) -> dict[str, TableData]:
     sp = s[s["person_id"].isin(pids)].copy()
     sp["first"] = first.reindex(sp["person_id"].to_numpy()).to_numpy()
     sp = sp[sp["end"] > sp["first"]]
-    sp["from"] = np.maximum(sp["start"].to_numpy(), sp["first"].to_numpy())
+    # The home a child lived in on 1 January 2016 was theirs from before, as far back as the case record.
+    moved_in = ctx.backdated_start(sp["household_id"].to_numpy(), sp["start"].to_numpy(), ctx.dob[sp["person_id"].to_numpy()])
+    sp["from"] = np.maximum(moved_in, sp["first"].to_numpy())
     sp = sp.iloc[order_by(sp["from"].to_numpy(), sp["person_id"].to_numpy())].reset_index(drop=True)
     na = len(sp)
     a_end = sp["end"].to_numpy()
@@ -193,7 +202,8 @@ def build(ctx: Context) -> dict[str, TableData]:
     for frame, col in ((contact_tbl, "LAchildID"), (referrals, "LAchildID"), (assessments, "LAchildID"), (cp_plans, "LAchildID"), (episodes, "CHILD")):
         frame[col] = local.reindex(frame["_person"].to_numpy()).to_numpy()
 
-    T = lambda name: table("childrens_social_care", name)
+    def T(name):
+        return table("childrens_social_care", name)
     return {
         "children": TableData(T("children"), children, created, ("PersonBirthDate", "PersonDeathDate"), id_prefix="", id_width=6),
         "addresses": TableData(T("addresses"), addresses, addresses["StartDate"].to_numpy(), ("StartDate", "EndDate")),

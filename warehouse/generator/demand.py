@@ -110,7 +110,8 @@ def compute(final: dict[tuple[str, str], TableData]) -> pd.DataFrame:
 
     arr = f[("revenues", "arrears")]
     disc = f[("revenues", "discounts")]
-    fy_label = lambda y: f"{y - 1}/{str(y)[2:]}"
+    def fy_label(y):
+        return f"{y - 1}/{str(y)[2:]}"
     bal = arr["BALANCE"].astype(float).to_numpy()
     add("council_tax", "accounts_in_arrears",
         lambda y: arr["ACCOUNT_REF"][(arr["FINANCIAL_YEAR"].to_numpy() == fy_label(y)) & (bal > 0)].nunique())

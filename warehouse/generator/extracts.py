@@ -17,11 +17,11 @@ from .mess import MessLog, MessRates, address_parts, apply_person_mess, postcode
 from .tables import TableData
 
 PERSON_SPECS = {
-    ("housing", "persons"): dict(id="PERSON_REF", forename="FORENAME", surname="SURNAME", dob="DATE_OF_BIRTH", identifiers=("NI_NUMBER",)),
-    ("revenues", "liable_parties"): dict(id="PARTY_REF", forename="_forename", surname="_surname", dob="DATE_OF_BIRTH", identifiers=("NI_NUMBER",)),
-    ("adult_social_care", "persons"): dict(id="LA_Person_Unique_Identifier", forename="Given_Name", surname="Family_Name", dob="Date_of_Birth", identifiers=("NHS_Number",)),
-    ("childrens_social_care", "children"): dict(id="LAchildID", forename="Forename", surname="Surname", dob="PersonBirthDate", identifiers=("UPN",)),
-    ("send", "persons"): dict(id="Person ID", forename="Forename", surname="Surname", dob="Date of Birth", identifiers=("UPN",)),
+    ("housing", "persons"): {"id": "PERSON_REF", "forename": "FORENAME", "surname": "SURNAME", "dob": "DATE_OF_BIRTH", "identifiers": ("NI_NUMBER",)},
+    ("revenues", "liable_parties"): {"id": "PARTY_REF", "forename": "_forename", "surname": "_surname", "dob": "DATE_OF_BIRTH", "identifiers": ("NI_NUMBER",)},
+    ("adult_social_care", "persons"): {"id": "LA_Person_Unique_Identifier", "forename": "Given_Name", "surname": "Family_Name", "dob": "Date_of_Birth", "identifiers": ("NHS_Number",)},
+    ("childrens_social_care", "children"): {"id": "LAchildID", "forename": "Forename", "surname": "Surname", "dob": "PersonBirthDate", "identifiers": ("UPN",)},
+    ("send", "persons"): {"id": "Person ID", "forename": "Forename", "surname": "Surname", "dob": "Date of Birth", "identifiers": ("UPN",)},
 }
 # Other tables of the same system that point at the person record (re-pointed for duplicates).
 PERSON_LINKS = {
@@ -34,13 +34,13 @@ PERSON_LINKS = {
 }
 # Address-bearing tables: the record id, the text columns, the postcode and the UPRN column if any.
 ADDRESS_SPECS = {
-    ("housing", "tenancies"): dict(id="TENANCY_REF", style="lines3", lines=("ADDRESS_1", "ADDRESS_2", "ADDRESS_3"), postcode="POSTCODE", uprn="PROPERTY_UPRN"),
-    ("housing", "homelessness_cases"): dict(id="CASE_REF", style="single", lines=("LAST_SETTLED_ADDRESS",), postcode="LAST_SETTLED_POSTCODE"),
-    ("housing", "temporary_accommodation"): dict(id="PLACEMENT_REF", uprn="PROPERTY_UPRN"),
-    ("revenues", "accounts"): dict(id="ACCOUNT_REF", style="upper4", lines=("ADDR1", "ADDR2", "ADDR3", "ADDR4"), postcode="POSTCODE", uprn="PROPERTY_REF"),
-    ("adult_social_care", "addresses"): dict(id="Address_ID", style="lines3", lines=("Address_Line_1", "Address_Line_2", "Address_Line_3"), postcode="Postcode"),
-    ("childrens_social_care", "addresses"): dict(id="AddressID", style="single", lines=("AddressText",), postcode="Postcode"),
-    ("send", "persons"): dict(id="Person ID", style="single", lines=("Address",), postcode="Postcode"),
+    ("housing", "tenancies"): {"id": "TENANCY_REF", "style": "lines3", "lines": ("ADDRESS_1", "ADDRESS_2", "ADDRESS_3"), "postcode": "POSTCODE", "uprn": "PROPERTY_UPRN"},
+    ("housing", "homelessness_cases"): {"id": "CASE_REF", "style": "single", "lines": ("LAST_SETTLED_ADDRESS",), "postcode": "LAST_SETTLED_POSTCODE"},
+    ("housing", "temporary_accommodation"): {"id": "PLACEMENT_REF", "uprn": "PROPERTY_UPRN"},
+    ("revenues", "accounts"): {"id": "ACCOUNT_REF", "style": "upper4", "lines": ("ADDR1", "ADDR2", "ADDR3", "ADDR4"), "postcode": "POSTCODE", "uprn": "PROPERTY_REF"},
+    ("adult_social_care", "addresses"): {"id": "Address_ID", "style": "lines3", "lines": ("Address_Line_1", "Address_Line_2", "Address_Line_3"), "postcode": "Postcode"},
+    ("childrens_social_care", "addresses"): {"id": "AddressID", "style": "single", "lines": ("AddressText",), "postcode": "Postcode"},
+    ("send", "persons"): {"id": "Person ID", "style": "single", "lines": ("Address",), "postcode": "Postcode"},
 }
 TOWN = "Kingsmere"
 EXTRACT_DAYS = tuple(day(d) for d in EXTRACT_DATES)
@@ -89,7 +89,7 @@ def add_duplicates(rng, system: str, tables: dict[str, TableData], rates: MessRa
     td.created = np.concatenate([td.created, created])
     log.add(system, key[1], new_ids, id_col, "duplicate_person")
     # Some later records of the person are filed against the duplicate.
-    remap = dict(zip(ids[dup].tolist(), zip(new_ids.tolist(), created.tolist())))
+    remap = dict(zip(ids[dup].tolist(), zip(new_ids.tolist(), created.tolist(), strict=True), strict=True))
     for tname, col in PERSON_LINKS[system]:
         child = tables[tname]
         vals = child.frame[col].to_numpy()
@@ -114,7 +114,7 @@ def apply_mess(rng, system: str, tables: dict[str, TableData], dwellings: pd.Dat
             td.frame = apply_person_mess(rng, td.frame, spec, system, tname, rates, people, td.created, log)
     if system == "revenues":
         f = tables["liable_parties"].frame
-        f["LIABLE_NAME"] = [f"{s.upper()}, {fn}" for s, fn in zip(f["_surname"], f["_forename"])]
+        f["LIABLE_NAME"] = [f"{s.upper()}, {fn}" for s, fn in zip(f["_surname"], f["_forename"], strict=True)]
     for (sysname, tname), spec in ADDRESS_SPECS.items():
         if sysname != system:
             continue
@@ -175,7 +175,7 @@ def plan_corrections(rng, system: str, tname: str, td: TableData, rates: MessRat
         rid_col = spec_a["id"]
     if not columns or rates.late_correction <= 0:
         return {}
-    d0, d1, d2 = EXTRACT_DAYS
+    d0, _d1, d2 = EXTRACT_DAYS
     in_full = td.created < d0
     busy = _in_window(td, d0, d2)
     eligible = np.where(in_full & ~busy & (rng.random(len(td.frame)) < rates.late_correction))[0]
@@ -241,7 +241,7 @@ def format_frame(src: SourceTable, rows: pd.DataFrame, date_columns: tuple[str, 
         v = out[c].to_numpy().astype(np.int64)
         blank = v <= BLANK
         if src.file_format == "xlsx":
-            dates = [None if b else dt.date(1970, 1, 1) + dt.timedelta(days=int(x)) for x, b in zip(v, blank)]
+            dates = [None if b else dt.date(1970, 1, 1) + dt.timedelta(days=int(x)) for x, b in zip(v, blank, strict=True)]
             out[c] = pd.Series(dates, index=out.index, dtype=object)
         else:
             text = pd.Series(to_datetime64(np.where(blank, 0, v)), index=out.index).dt.strftime(src.date_format)

@@ -232,7 +232,6 @@ _INWARD_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
 
 
 def _postcodes(rng, street_rows: np.ndarray, addressable: np.ndarray, ward_rows: np.ndarray) -> np.ndarray:
-    n = street_rows.size
     # Group addresses: new postcode every ~15 addressable rows or at a street change.
     counter = np.cumsum(addressable)
     street_change = np.r_[True, street_rows[1:] != street_rows[:-1]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 import pandas as pd
 
@@ -104,7 +106,7 @@ def build(ctx: Context) -> dict[str, TableData]:
     year = year_of(aday)
     seq_in_year = pd.Series(np.ones(m)).groupby(year[order]).cumsum().to_numpy().astype(int)
     case_ref = np.empty(m, dtype=object)
-    case_ref[order] = [f"HL/{y}/{k:05d}" for y, k in zip(year[order], seq_in_year)]
+    case_ref[order] = [f"HL/{y}/{k:05d}" for y, k in zip(year[order], seq_in_year, strict=True)]
     cases = pd.DataFrame({
         "CASE_REF": case_ref, "PERSON_REF": "", "APPROACH_DATE": aday, "HOUSEHOLD_TYPE": household_type,
         "REASON_LOSS_OF_HOME": ap["reason"].to_numpy(), "LAST_SETTLED_ADDRESS": "", "LAST_SETTLED_POSTCODE": "",
@@ -116,22 +118,30 @@ def build(ctx: Context) -> dict[str, TableData]:
     # Temporary accommodation: most relief cases wait in TA until they are housed.
     in_ta = (cases["RELIEF_DUTY_DATE"].to_numpy() > BLANK) & (rng.random(m) < 0.6)
     tc = cases[in_ta]
-    t_start = tc["RELIEF_DUTY_DATE"].to_numpy() + rng.integers(0, 4, len(tc))
-    t_end = np.maximum(tc["CASE_CLOSED_DATE"].to_numpy(), t_start + 3)
-    nt = len(tc)
-    in_borough = rng.random(nt) < 0.7
-    ta_units = ctx.borough.ta_units
-    unit = ta_units[rng.integers(0, len(ta_units), nt)] if len(ta_units) else np.full(nt, -1)
+    nc = len(tc)
+    c_start = tc["RELIEF_DUTY_DATE"].to_numpy() + rng.integers(0, 4, nc)
+    c_end = np.maximum(tc["CASE_CLOSED_DATE"].to_numpy(), c_start + 3)
+    # Some are moved on from an emergency B&B to a self-contained unit: two spells, one after the other.
+    moved_on = (c_end - c_start > 120) & (rng.random(nc) < 0.3)
+    c_split = np.where(moved_on, c_start + rng.integers(28, 90, nc), c_end)
+    case_of = np.concatenate([np.arange(nc), np.where(moved_on)[0]])
+    t_start = np.concatenate([c_start, c_split[moved_on]])
+    t_end = np.concatenate([c_split, c_end[moved_on]])
+    emergency = np.concatenate([moved_on, np.zeros(moved_on.sum(), bool)])
+    nt = case_of.size
+    wants_unit = ~emergency & (rng.random(nt) < 0.7)
+    unit = _allocate_units(ctx.borough.ta_units, t_start, t_end, wants_unit)
+    in_borough = unit >= 0
     ta_type = np.where(in_borough, np.array(["Hostel", "LA/HA stock", "Private sector leased - in borough"])[rng.choice(3, nt, p=[0.3, 0.4, 0.3])],
-                       np.array(["Bed and breakfast", "Nightly paid self-contained - out of borough"])[rng.integers(0, 2, nt)])
-    # A second placement for some: moved on from B&B to self-contained.
-    order = order_by(t_start, np.arange(nt))
+                       np.where(emergency, "Bed and breakfast",
+                                np.array(["Bed and breakfast", "Nightly paid self-contained - out of borough"])[rng.integers(0, 2, nt)]))
+    order = order_by(t_start, case_of)
     ta = pd.DataFrame({
         "PLACEMENT_REF": ids("TA", np.arange(nt) + 10_001, 6)[np.argsort(order)],
-        "CASE_REF": tc["CASE_REF"].to_numpy(), "TA_TYPE": ta_type,
-        "PROPERTY_UPRN": np.where(in_borough & (unit >= 0), ctx.uprn[np.maximum(unit, 0)].astype(str), ""),
+        "CASE_REF": tc["CASE_REF"].to_numpy()[case_of], "TA_TYPE": ta_type,
+        "PROPERTY_UPRN": np.where(in_borough, ctx.uprn[np.maximum(unit, 0)].astype(str), ""),
         "PLACEMENT_START": t_start, "PLACEMENT_END": np.where(t_end > SIM_END, BLANK, t_end),
-        "_uprn": np.where(in_borough & (unit >= 0), ctx.uprn[np.maximum(unit, 0)], -1),
+        "_uprn": np.where(in_borough, ctx.uprn[np.maximum(unit, 0)], -1),
     }).sort_values("PLACEMENT_REF").reset_index(drop=True)
 
     # Rent arrears: month-end snapshots of tenancies whose household is in financial stress.
@@ -184,7 +194,8 @@ def build(ctx: Context) -> dict[str, TableData]:
     }).sort_values(["TENANCY_REF", "START_DATE", "PERSON_REF"], kind="stable").reset_index(drop=True)
     cases["PERSON_REF"] = local.reindex(cases["_person"].to_numpy()).to_numpy()
 
-    T = lambda name: table("housing", name)
+    def T(name):
+        return table("housing", name)
     return {
         "persons": TableData(T("persons"), persons, persons["_created"].to_numpy(), ("DATE_OF_BIRTH",), id_prefix="P", id_width=7),
         "tenancies": TableData(T("tenancies"), tenancies, tenancies["TENANCY_START"].to_numpy(), ("TENANCY_START", "TENANCY_END")),
@@ -196,6 +207,21 @@ def build(ctx: Context) -> dict[str, TableData]:
             reveal={"MAIN_DUTY_DECISION_DATE": ("MAIN_DUTY_DECISION",), "CASE_CLOSED_DATE": ("CLOSURE_REASON",)}),
         "temporary_accommodation": TableData(T("temporary_accommodation"), ta, ta["PLACEMENT_START"].to_numpy(), ("PLACEMENT_START", "PLACEMENT_END")),
     }
+
+
+def _allocate_units(units: np.ndarray, start: np.ndarray, end: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Give each wanted placement, in order of start, a unit empty on its first day (else -1: placed out of borough).
+
+    A unit holds one household at a time; the unit empty longest is let first."""
+    out = np.full(start.size, -1, dtype=np.int64)
+    free = [(-1, int(u)) for u in units]  # (day it falls empty, unit)
+    heapq.heapify(free)
+    for i in np.argsort(start, kind="stable").tolist():
+        if wanted[i] and free and free[0][0] <= start[i]:
+            _, u = heapq.heappop(free)
+            out[i] = u
+            heapq.heappush(free, (int(end[i]), u))
+    return out
 
 
 def _person_frame(ctx: Context, pids: np.ndarray, local: np.ndarray, created: np.ndarray) -> pd.DataFrame:

@@ -71,7 +71,7 @@ def ni_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def upn_check_letter(body12: str) -> str:
-    total = sum(int(ch) * weight for ch, weight in zip(body12, range(2, 14)))
+    total = sum(int(ch) * weight for ch, weight in zip(body12, range(2, 14), strict=True))
     return UPN_CHECK_LETTERS[total % 23]
 
 
@@ -84,14 +84,15 @@ def upns(rng: np.random.Generator, n: int, la_code: int, entry_years: np.ndarray
     schools = rng.integers(2000, 2400, n)
     serial = np.arange(n) % 1000
     bodies = [
-        f"{la_code:03d}{s:04d}{y % 100:02d}{k:03d}" for s, y, k in zip(schools, entry_years, serial)
+        f"{la_code:03d}{s:04d}{y % 100:02d}{k:03d}" for s, y, k in zip(schools, entry_years, serial, strict=True)
     ]
     # Make every body distinct: serial restarts every 1000 pupils, so nudge the school number.
     seen: set[str] = set()
     out = []
-    for i, b in enumerate(bodies):
-        while b in seen:
-            b = f"{la_code:03d}{(int(b[3:7]) + 1) % 10000:04d}{b[7:]}"
-        seen.add(b)
-        out.append(upn_check_letter(b) + b)
+    for body in bodies:
+        unique = body
+        while unique in seen:
+            unique = f"{la_code:03d}{(int(unique[3:7]) + 1) % 10000:04d}{unique[7:]}"
+        seen.add(unique)
+        out.append(upn_check_letter(unique) + unique)
     return np.array(out, dtype=object)

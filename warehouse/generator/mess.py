@@ -34,7 +34,7 @@ class MessRates:
         return replace(self, **{f.name: min(1.0, getattr(self, f.name) * factor) for f in fields(self)})
 
     def without(self, *kinds: str) -> MessRates:
-        return replace(self, **{k: 0.0 for k in kinds})
+        return replace(self, **dict.fromkeys(kinds, 0.0))
 
     @classmethod
     def none(cls) -> MessRates:
@@ -105,7 +105,7 @@ def swap_day_month(days: np.ndarray) -> np.ndarray:
     y = d.astype("datetime64[Y]").astype(int) + 1970
     m = month_of(days)
     dd = day_of_month(days)
-    swapped = np.array([f"{yy:04d}-{a:02d}-{b:02d}" for yy, a, b in zip(y, dd, m)], dtype="datetime64[D]")
+    swapped = np.array([f"{yy:04d}-{a:02d}-{b:02d}" for yy, a, b in zip(y, dd, m, strict=True)], dtype="datetime64[D]")
     return swapped.astype(np.int64)
 
 

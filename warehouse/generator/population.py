@@ -7,6 +7,7 @@ person's previous event, so residence spells never overlap.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,10 +25,10 @@ LA_CODE = 999  # fictional local authority number used in UPNs
 # Household kinds: (name, initial weight, in-migrant weight)
 KINDS = (
     ("single_young", 0.15, 0.30),
-    ("single_mid", 0.09, 0.06),
-    ("single_old", 0.14, 0.02),
-    ("couple", 0.15, 0.22),
-    ("couple_old", 0.10, 0.01),
+    ("single_mid", 0.11, 0.06),
+    ("single_old", 0.12, 0.03),
+    ("couple", 0.17, 0.22),
+    ("couple_old", 0.08, 0.02),
     ("family", 0.23, 0.24),
     ("lone_parent", 0.09, 0.07),
     ("sharers", 0.05, 0.08),
@@ -61,7 +62,8 @@ class _Sim:
         self.dw_tenure = dw["tenure"].to_numpy()
         self.dw_dep = borough.lsoas["deprivation"].to_numpy()[dw["_lsoa"].to_numpy()]
         self.occupant = np.full(len(dw), -1, dtype=np.int64)
-        self.freed_this_year: list[np.ndarray] = []
+        # Homes vacated during the year, per tenure: a heap of (day vacated, dwelling).
+        self.freed: dict[int, list[tuple[int, int]]] = {}
         cap = int(residents * 2.2) + 1000
         self.P = Store({
             "sex": (np.int8, 0), "dob": (np.int64, 0), "forename": (object, ""), "surname": (object, ""),
@@ -87,26 +89,37 @@ class _Sim:
     def _refill_pool(self) -> None:
         vacant = np.where(self.occupant < 0)[0]
         vacant = vacant[self.dw_tenure[vacant] != TEMPORARY]
-        freed = np.concatenate(self.freed_this_year) if self.freed_this_year else np.array([], dtype=np.int64)
-        vacant = np.setdiff1d(vacant, freed)  # vacated this year: free from next year only
         vacant = self.rng.permutation(vacant)
         self.pool = {t: list(vacant[self.dw_tenure[vacant] == t]) for t in (OWNER, PRIVATE_RENT, COUNCIL)}
-        self.freed_this_year = []
+        self.freed = {t: [] for t in (OWNER, PRIVATE_RENT, COUNCIL)}
 
-    def _take(self, tenures: np.ndarray) -> np.ndarray:
-        """One vacant dwelling per wanted tenure (falling back to any tenure); -1 when none is left."""
+    def _take(self, tenures: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """One vacant dwelling per wanted tenure (falling back to any tenure); -1 when none is left.
+
+        A home vacated this year is let again only to someone arriving after the day it was vacated,
+        so two households never live in one home at once, and the year's moves keep the stock turning."""
         out = np.full(len(tenures), -1, dtype=np.int64)
-        for i, t in enumerate(tenures):
-            for choice in (int(t), PRIVATE_RENT, OWNER, COUNCIL):
+        days = np.broadcast_to(days, len(tenures))
+        for i, (t, d) in enumerate(zip(tenures.tolist(), days.tolist(), strict=True)):
+            for choice in (t, PRIVATE_RENT, OWNER, COUNCIL):
+                freed = self.freed.get(choice)
+                if freed and freed[0][0] < d:
+                    out[i] = heapq.heappop(freed)[1]
+                    break
                 if self.pool.get(choice):
                     out[i] = self.pool[choice].pop()
                     break
         return out
 
-    def _vacate(self, dwellings: np.ndarray) -> None:
-        dwellings = dwellings[dwellings >= 0]
+    def _vacate(self, dwellings: np.ndarray, days: np.ndarray) -> None:
+        days = np.broadcast_to(days, dwellings.shape)
+        keep = dwellings >= 0
+        dwellings, days = dwellings[keep], days[keep]
         self.occupant[dwellings] = -1
-        self.freed_this_year.append(dwellings)
+        tenure = self.dw_tenure[dwellings]
+        for dw, d, t in zip(dwellings.tolist(), days.tolist(), tenure.tolist(), strict=True):
+            if t in self.freed:
+                heapq.heappush(self.freed[t], (d, dw))
 
     # ---------------------------------------------------------------- records
     def _person_event(self, pids, days, hh, dw) -> None:
@@ -130,6 +143,12 @@ class _Sim:
         m = self._members(hh)
         last = pd.Series(P.last[m]).groupby(P.hh[m]).max()
         return last.reindex(hh).fillna(0).to_numpy().astype(np.int64)
+
+    def _head_age(self, hh: np.ndarray, on: int) -> np.ndarray:
+        P = self.P
+        heads = np.where(P.present & (P.role == HEAD))[0]
+        dob = pd.Series(P.dob[heads]).groupby(P.hh[heads]).min()
+        return (on - dob.reindex(hh).fillna(on - 40 * 365.25).to_numpy()) / 365.25
 
     def _event_days(self, last: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         drawn = self.rng.integers(lo, hi + 1, len(last))
@@ -161,7 +180,7 @@ class _Sim:
         for o, oname in enumerate(names.ORIGINS):
             idx = np.where(origin == o)[0]
             if idx.size:
-                codes, w = zip(*names.ORIGIN_ETHNICITY[oname])
+                codes, w = zip(*names.ORIGIN_ETHNICITY[oname], strict=True)
                 out[idx] = np.array(codes, dtype=object)[self.rng.choice(len(codes), idx.size, p=np.array(w) / sum(w))]
         return out
 
@@ -183,10 +202,15 @@ class _Sim:
 
         age_head = np.select(
             [kname == "single_young", kname == "single_mid", kname == "single_old", kname == "couple",
-             kname == "couple_old", kname == "family", kname == "lone_parent", kname == "sharers"],
-            [rng.uniform(18, 40, n), rng.uniform(40, 65, n), np.minimum(65 + rng.exponential(10, n), 102),
-             rng.uniform(21, 65, n), rng.uniform(65, 92, n), rng.uniform(24, 54, n), rng.uniform(19, 50, n),
-             rng.uniform(19, 34, n)])
+             kname == "couple_old", kname == "sharers"],
+            [rng.uniform(18, 40, n), rng.uniform(40, 70, n), np.minimum(65 + rng.exponential(11, n), 102),
+             rng.uniform(21, 70, n), np.minimum(65 + rng.exponential(8, n), 97), rng.uniform(19, 34, n)], 0.0)
+        # Parents' ages follow from their eldest child's, so children are spread evenly over 0-17 (plus a
+        # few grown-up ones still at home) rather than crowding into the first years of life.
+        with_kids = np.isin(kname, ["family", "lone_parent"])
+        eldest = np.where(rng.random(n) < 0.85, rng.uniform(0, 17.5, n), rng.uniform(17.5, 25, n))
+        age_at_first = np.clip(rng.normal(29.5, 5.5, n), 19, 44)
+        age_head = np.where(with_kids, eldest + age_at_first + np.where(kname == "family", 1.5, 0.0), age_head)
         has_partner = np.isin(kname, ["couple", "couple_old", "family"])
         same_sex = has_partner & (rng.random(n) < 0.03)
         head_sex = np.where(has_partner, M, np.where(kname == "lone_parent", np.where(rng.random(n) < 0.9, F, M),
@@ -199,12 +223,12 @@ class _Sim:
         base = rng.normal(0, 0.9, n) + np.where(kname == "lone_parent", 0.5, 0) + np.where(np.isin(kname, ["single_old", "couple_old"]), -0.2, 0)
         want = np.where(base > 0.8, COUNCIL, np.where(base > -0.2, PRIVATE_RENT, OWNER))
         want = np.where((want == OWNER) & migrant & (rng.random(n) < 0.5), PRIVATE_RENT, want)
-        dwelling = self._take(want)
+        dwelling = self._take(want, arrive)
         ok = dwelling >= 0
         if not ok.all():
             keep = np.where(ok)[0]
-            kind, kname, arrive, ref_day, origin, age_head, has_partner, same_sex, head_sex, n_kids, n_others, base, dwelling = (
-                a[keep] for a in (kind, kname, arrive, ref_day, origin, age_head, has_partner, same_sex, head_sex,
+            kind, kname, arrive, ref_day, origin, age_head, eldest, has_partner, same_sex, head_sex, n_kids, n_others, base, dwelling = (
+                a[keep] for a in (kind, kname, arrive, ref_day, origin, age_head, eldest, has_partner, same_sex, head_sex,
                                   n_kids, n_others, base, dwelling))
             n = keep.size
         if n == 0:
@@ -217,9 +241,9 @@ class _Sim:
         # --- heads
         head_surname = self._surnames(origin)
         head_dob = ref_day - (age_head * 365.25).astype(np.int64) - rng.integers(0, 365, n)
-        heads = dict(sex=head_sex.astype(np.int8), dob=head_dob, forename=self._names(origin, head_sex),
-                     surname=head_surname, birth_surname=head_surname, origin=origin,
-                     ethnicity=self._ethnicity(origin), hh=hh_ids, role=np.full(n, HEAD, np.int8))
+        heads = {"sex": head_sex.astype(np.int8), "dob": head_dob, "forename": self._names(origin, head_sex),
+                     "surname": head_surname, "birth_surname": head_surname, "origin": origin,
+                     "ethnicity": self._ethnicity(origin), "hh": hh_ids, "role": np.full(n, HEAD, np.int8)}
         # --- partners
         pi = np.where(has_partner)[0]
         p_sex = np.where(same_sex[pi], head_sex[pi], 1 - head_sex[pi])
@@ -227,21 +251,22 @@ class _Sim:
         p_age = np.maximum(18, age_head[pi] + rng.normal(-2, 3, pi.size))
         p_birth_surname = self._surnames(p_origin)
         takes_name = (p_sex == F) & (head_sex[pi] == M) & (rng.random(pi.size) < 0.75)
-        partners = dict(sex=p_sex.astype(np.int8), dob=ref_day[pi] - (p_age * 365.25).astype(np.int64) - rng.integers(0, 365, pi.size),
-                        forename=self._names(p_origin, p_sex), surname=np.where(takes_name, head_surname[pi], p_birth_surname),
-                        birth_surname=p_birth_surname, origin=p_origin.astype(np.int8), ethnicity=self._ethnicity(p_origin),
-                        hh=hh_ids[pi], role=np.full(pi.size, PARTNER, np.int8))
+        partners = {"sex": p_sex.astype(np.int8), "dob": ref_day[pi] - (p_age * 365.25).astype(np.int64) - rng.integers(0, 365, pi.size),
+                        "forename": self._names(p_origin, p_sex), "surname": np.where(takes_name, head_surname[pi], p_birth_surname),
+                        "birth_surname": p_birth_surname, "origin": p_origin.astype(np.int8), "ethnicity": self._ethnicity(p_origin),
+                        "hh": hh_ids[pi], "role": np.full(pi.size, PARTNER, np.int8)}
         surname_changed = np.where(takes_name, SIM_START - rng.integers(200, 8000, pi.size), NEVER)
-        # --- children: the mother is the female adult
-        mother_age = np.where(has_partner, np.where(head_sex == F, age_head, 0), age_head)
-        mother_age[pi] = np.where(p_sex == F, p_age, np.where(head_sex[pi] == F, age_head[pi], p_age))
+        # --- children
         ki = np.repeat(np.arange(n), n_kids)
+        first_of = np.repeat(np.cumsum(n_kids) - n_kids, n_kids)
+        # Younger siblings follow every few years; a family whose eldest is small has had fewer yet.
+        gap = np.where(np.arange(ki.size) == first_of, 0.0, rng.gamma(4.0, 0.7, ki.size))
+        cum = np.cumsum(gap)
+        k_age = eldest[ki] - (cum - cum[first_of])
+        born = k_age >= 0
+        ki, k_age = ki[born], k_age[born]
+        n_kids = np.bincount(ki, minlength=n)
         k_rank = np.arange(ki.size) - np.repeat(np.cumsum(n_kids) - n_kids, n_kids)
-        max_age = np.clip(mother_age[ki] - 18, 0.2, 26)
-        k_age = rng.uniform(0, max_age)
-        # Grown-up children at home are fewer than young ones.
-        redraw = (k_age > 17.5) & (rng.random(ki.size) < 0.6)
-        k_age = np.where(redraw, rng.uniform(0, np.minimum(max_age, 17.5)), k_age)
         k_dob = ref_day[ki] - (k_age * 365.25).astype(np.int64)
         k_sex = rng.integers(0, 2, ki.size)
         partner_origin = np.full(n, -1)
@@ -262,16 +287,16 @@ class _Sim:
         head_is_father = has_partner & (head_sex == M)
         junior = (k_sex == M) & head_is_father[ki] & (rng.random(ki.size) < 0.02)
         k_fore = np.where(junior, heads["forename"][ki], k_fore)
-        kids = dict(sex=k_sex.astype(np.int8), dob=k_dob, forename=k_fore, surname=k_surname, birth_surname=k_surname,
-                    origin=origin[ki], ethnicity=k_eth, hh=hh_ids[ki], role=np.full(ki.size, CHILD, np.int8))
+        kids = {"sex": k_sex.astype(np.int8), "dob": k_dob, "forename": k_fore, "surname": k_surname, "birth_surname": k_surname,
+                    "origin": origin[ki], "ethnicity": k_eth, "hh": hh_ids[ki], "role": np.full(ki.size, CHILD, np.int8)}
         # --- sharers
         oi = np.repeat(np.arange(n), n_others)
         o_origin = self._origins(oi.size)
         o_sex = rng.integers(0, 2, oi.size)
         o_sur = self._surnames(o_origin)
-        others = dict(sex=o_sex.astype(np.int8), dob=ref_day[oi] - (rng.uniform(19, 36, oi.size) * 365.25).astype(np.int64),
-                      forename=self._names(o_origin, o_sex), surname=o_sur, birth_surname=o_sur, origin=o_origin,
-                      ethnicity=self._ethnicity(o_origin), hh=hh_ids[oi], role=np.full(oi.size, OTHER, np.int8))
+        others = {"sex": o_sex.astype(np.int8), "dob": ref_day[oi] - (rng.uniform(19, 36, oi.size) * 365.25).astype(np.int64),
+                      "forename": self._names(o_origin, o_sex), "surname": o_sur, "birth_surname": o_sur, "origin": o_origin,
+                      "ethnicity": self._ethnicity(o_origin), "hh": hh_ids[oi], "role": np.full(oi.size, OTHER, np.int8)}
 
         P = self.P
         h_ids = P.append(**heads)
@@ -312,7 +337,7 @@ class _Sim:
         if empty.size:
             end_days = days.groupby(level=0).max().reindex(empty).to_numpy().astype(np.int64)
             H._cols["active"][empty] = False
-            self._vacate(H.dwelling[empty])
+            self._vacate(H.dwelling[empty], end_days)
             self._hh_event(empty, end_days, -1)
         # Households whose head is gone: the partner, else the oldest member, becomes head.
         heads = m[P.role[m] == HEAD]
@@ -345,7 +370,7 @@ class _Sim:
     def run(self, progress=None) -> Population:
         rng = self.rng
         self._refill_pool()
-        n_households = int(self.residents / 2.3)
+        int(self.residents / 2.3)
         made = 0
         while made < self.residents:
             batch = max(16, int((self.residents - made) / 2.3))
@@ -390,7 +415,7 @@ class _Sim:
         P, rng = self.P, self.rng
         women = np.where(P.present & (P.sex == F) & np.isin(P.role, [HEAD, PARTNER]))[0]
         age = (lo + 182 - P.dob[women]) / 365.25
-        rate = 0.16 * np.exp(-(((age - 31) / 6.5) ** 2)) * np.where(P.partner[women] >= 0, 1.0, 0.45)
+        rate = 0.2 * np.exp(-(((age - 31) / 6.5) ** 2)) * np.where(P.partner[women] >= 0, 1.0, 0.45)
         mothers = women[rng.random(women.size) < rate]
         days, ok = self._event_days(P.last[mothers], lo, hi)
         mothers, days = mothers[ok], days[ok]
@@ -443,7 +468,7 @@ class _Sim:
         reason = np.empty(hh.size, dtype=object)
         for ten, options in HOMELESS_REASONS_BY_TENURE.items():
             idx = np.where(t == ten)[0]
-            labels, w = zip(*options)
+            labels, w = zip(*options, strict=True)
             reason[idx] = np.array(labels, dtype=object)[rng.choice(len(labels), idx.size, p=np.array(w) / sum(w))]
         prevention = rng.random(hh.size) < 0.55
         moves = rng.random(hh.size) < np.where(prevention, 0.45, 0.8)
@@ -461,7 +486,7 @@ class _Sim:
     def _new_single_households(self, pids: np.ndarray, days: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Move each person into a new one-person household; returns a mask of who found a home."""
         P = self.P
-        dw = self._take(np.where(base > 0.8, COUNCIL, PRIVATE_RENT))
+        dw = self._take(np.where(base > 0.8, COUNCIL, PRIVATE_RENT), days)
         ok = dw >= 0
         pids, days, dw, base = pids[ok], days[ok], dw[ok], base[ok]
         if pids.size:
@@ -561,10 +586,10 @@ class _Sim:
         movers = np.concatenate([due_hh[~leave], movers])
         days = np.concatenate([due_day[~leave], days])
         want = np.concatenate([np.full((~leave).sum(), COUNCIL), want])
-        dw = self._take(want)
+        dw = self._take(want, days)
         ok = dw >= 0
         movers, days, dw = movers[ok], days[ok], dw[ok]
-        self._vacate(H.dwelling[movers])
+        self._vacate(H.dwelling[movers], days)
         H._cols["dwelling"][movers] = dw
         self.occupant[dw] = movers
         self._hh_event(movers, days, dw)
@@ -583,7 +608,7 @@ class _Sim:
         P._cols["present"][m] = False
         self._person_event(m, mdays, P.hh[m], -1)
         H._cols["active"][hh] = False
-        self._vacate(H.dwelling[hh])
+        self._vacate(H.dwelling[hh], days)
         self._hh_event(hh, days, -1)
 
     def _emigration(self, lo, hi):
@@ -591,6 +616,9 @@ class _Sim:
         active = np.where(H.active)[0]
         tenure = self.dw_tenure[H.dwelling[active]]
         p = np.select([tenure == PRIVATE_RENT, tenure == OWNER], [0.08, 0.03], 0.015)
+        # Older households rarely move away; young renters often do.
+        age = self._head_age(active, lo + 182)
+        p = p * np.interp(age, [18, 30, 45, 65, 75], [1.3, 1.2, 0.9, 0.5, 0.3])
         go = active[rng.random(active.size) < p]
         days, ok = self._event_days(self._hh_last(go), lo, hi)
         self._emigrate_households(go[ok], days[ok])
@@ -631,7 +659,7 @@ def _spells(events: list[tuple[np.ndarray, ...]], cols: tuple[str, ...]) -> pd.D
     """Turn 'from this day, lives here' events into spells with an exclusive end day."""
     arrays = [np.concatenate([e[i] for e in events]) for i in range(len(cols))]
     seq = np.arange(arrays[0].size)
-    df = pd.DataFrame(dict(zip(cols, arrays)))
+    df = pd.DataFrame(dict(zip(cols, arrays, strict=True)))
     df["_seq"] = seq
     key = cols[0]
     df = df.sort_values([key, "day", "_seq"], kind="stable").reset_index(drop=True)

@@ -11,7 +11,7 @@ from .context import Context, members_of
 from .geography import TEMPORARY
 from .tables import TableData, ids, order_by
 
-BAND_RATIO = dict(zip("ABCDEFGH", (6 / 9, 7 / 9, 8 / 9, 1.0, 11 / 9, 13 / 9, 15 / 9, 18 / 9)))
+BAND_RATIO = dict(zip("ABCDEFGH", (6 / 9, 7 / 9, 8 / 9, 1.0, 11 / 9, 13 / 9, 15 / 9, 18 / 9), strict=True))
 FINANCIAL_YEARS = tuple(range(2016, 2027))  # year in which the financial year ends (31 March)
 
 
@@ -51,9 +51,9 @@ def build(ctx: Context) -> dict[str, TableData]:
     pid = mem["person_id"].to_numpy()
     mother = people["mother"].to_numpy()[pid]
     father = people["father"].to_numpy()[pid]
-    in_hh = set(zip(mem["a"].to_numpy().tolist(), pid.tolist()))
+    in_hh = set(zip(mem["a"].to_numpy().tolist(), pid.tolist(), strict=True))
     a_arr = mem["a"].to_numpy()
-    grown_child = np.array([(a, m) in in_hh or (a, f) in in_hh for a, m, f in zip(a_arr.tolist(), mother.tolist(), father.tolist())], dtype=bool)
+    grown_child = np.array([(a, m) in in_hh or (a, f) in in_hh for a, m, f in zip(a_arr.tolist(), mother.tolist(), father.tolist(), strict=True)], dtype=bool)
     liable = mem[~grown_child].copy()
     liable = liable.iloc[order_by(liable["from"].to_numpy(), liable["a"].to_numpy(), liable["person_id"].to_numpy())].reset_index(drop=True)
     lp = liable["person_id"].to_numpy()
@@ -121,7 +121,8 @@ def build(ctx: Context) -> dict[str, TableData]:
     for c in ("ANNUAL_CHARGE", "AMOUNT_PAID", "BALANCE"):
         arrears[c] = arrears[c].map("{:.2f}".format)
 
-    T = lambda name: table("revenues", name)
+    def T(name):
+        return table("revenues", name)
     return {
         "accounts": TableData(T("accounts"), accounts, accounts["LIABILITY_START"].to_numpy(), ("LIABILITY_START", "LIABILITY_END")),
         "liable_parties": TableData(T("liable_parties"), parties, parties["_created"].to_numpy(), ("DATE_OF_BIRTH", "LIABLE_FROM", "LIABLE_TO"),

@@ -45,20 +45,22 @@ def build(ctx: Context) -> tuple[dict[str, TableData], pd.DataFrame]:
                               "assess": True, "issue": True, "start": st_start}))
     has_plan_until[stock] = NEVER
 
-    for yi, year in enumerate(YEARS):
+    # 2015's requests (for the children living here on the first day) are the pipeline of 2016's plans.
+    for year in (YEARS[0] - 1, *YEARS):
+        yi = year - YEARS[0]
         lo, hi = year_start(year), year_start(year + 1) - 1
         mid = lo + 182
-        res = ctx.residents_on(mid)
+        res = present if year < YEARS[0] else ctx.residents_on(mid)
         pid = res["person_id"].to_numpy()
         age = (mid - ctx.dob[pid]) / 365.25
         ok = (age >= 1.5) & (age < 19) & (has_plan_until[pid] < lo)
         pid, age, dw = pid[ok], age[ok], res["dwelling"].to_numpy()[ok]
         age_w = np.interp(age, [1.5, 3, 5, 8, 11, 12, 15, 18, 19], [0.3, 1.0, 1.4, 1.1, 1.3, 1.2, 0.8, 0.4, 0.2])
         dep = ctx.deprivation[ctx.dw_lsoa[dw]]
-        rate = 0.0056 * 1.105 ** yi * age_w * np.where(sex[pid] == 1, 1.45, 0.6) * np.exp(0.2 * dep)
+        rate = 0.006 * 1.12 ** yi * age_w * np.where(sex[pid] == 1, 1.45, 0.6) * np.exp(0.2 * dep)
         req = pid[rng.random(pid.size) < rate]
         received = rng.integers(lo, hi + 1, req.size)
-        still = ctx.spell_at(req, received) >= 0
+        still = ctx.spell_at(req, np.maximum(received, SIM_START)) >= 0
         req, received = req[still], received[still]
         assess = rng.random(req.size) < 0.76
         issue = assess & (rng.random(req.size) < 0.9)
@@ -100,11 +102,11 @@ def build(ctx: Context) -> tuple[dict[str, TableData], pd.DataFrame]:
     person = pl["person"].to_numpy()
     k = len(pl)
     dob = ctx.dob[person]
-    leave_age = np.where(rng.random(k) < 0.55, 19, rng.integers(20, 26, k))
+    leave_age = np.where(rng.random(k) < 0.4, 19, rng.integers(20, 26, k))
     age_end = add_years(dob, 0) + (leave_age * 365.25).astype(np.int64)
     p_row = people.iloc[person]
     gone = np.minimum(p_row["left"].to_numpy(), p_row["died"].to_numpy())
-    needs_met = np.where(rng.random(k) < 0.25, pl["start"].to_numpy() + rng.integers(365, 2500, k), NEVER)
+    needs_met = np.where(rng.random(k) < 0.12, pl["start"].to_numpy() + rng.integers(365, 2500, k), NEVER)
     cease = np.minimum.reduce([age_end, gone, needs_met])
     cease_reason = np.where(cease == gone, np.where(p_row["died"].to_numpy() == cease, "8", "4"),
                             np.where(cease == needs_met, "5", "1"))
@@ -147,7 +149,8 @@ def build(ctx: Context) -> tuple[dict[str, TableData], pd.DataFrame]:
     requests["Person ID"] = local.reindex(requests["_person"].to_numpy()).to_numpy()
     plans["Person ID"] = local.reindex(plans["_person"].to_numpy()).to_numpy()
 
-    T = lambda name: table("send", name)
+    def T(name):
+        return table("send", name)
     tables = {
         "persons": TableData(T("persons"), persons, persons["_created"].to_numpy(), ("Date of Birth",), id_prefix="", id_width=6),
         "requests": TableData(T("requests"), requests, requests["Received Date"].to_numpy(),

@@ -35,5 +35,5 @@ def ids(prefix: str, seq: np.ndarray, width: int) -> np.ndarray:
 
 def order_by(created: np.ndarray, *tiebreak: np.ndarray) -> np.ndarray:
     """Local ids follow the order records were created, as a vendor system's sequence does."""
-    keys = tuple(reversed(tiebreak)) + (created,)
+    keys = (*tuple(reversed(tiebreak)), created)
     return np.lexsort(keys)
