@@ -1,0 +1,53 @@
+{% set date_format = '%d/%m/%Y' %}
+
+with
+
+source as (
+    select * from {{ source('revenues', 'liable_parties') }}
+),
+
+latest as (
+    select * from source
+    {{ latest_version(['party_ref']) }}
+),
+
+named as (
+    select
+        *,
+        {{ forename_from_full_name('liable_name') }} as forename,
+        {{ surname_from_full_name('liable_name') }} as surname,
+    from latest
+),
+
+identified as (
+    select
+        *,
+        {{ ni_number_candidate('ni_number') }} as ni_number_candidate,
+    from named
+),
+
+cleaned as (
+    select
+        'revenues' as source_system,
+        trim(party_ref) as source_record_id,
+        trim(party_ref) as party_ref,
+        trim(account_ref) as account_ref,
+        {{ clean_text('liable_name') }} as liable_name,
+        forename,
+        surname,
+        {{ standardise_name('forename') }} as forename_std,
+        {{ standardise_name('surname') }} as surname_std,
+        {{ parse_date('date_of_birth', date_format) }} as birth_date,
+        -- Revenues does not record sex.
+        cast(null as varchar) as sex,
+        cast(null as varchar) as nhs_number,
+        {{ ni_number_clean('ni_number_candidate') }} as ni_number,
+        {{ ni_number_is_valid('ni_number_candidate') }} as ni_number_is_valid,
+        cast(null as varchar) as upn,
+        {{ parse_date('liable_from', date_format) }} as liable_from,
+        {{ parse_date('liable_to', date_format) }} as liable_to,
+        _extract_date as extract_date,
+    from identified
+)
+
+select * from cleaned
