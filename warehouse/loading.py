@@ -64,7 +64,7 @@ class FileResult:
     file: str
     sha256: str
     extract_date: dt.date | None
-    status: str  # loaded | failed | skipped (already loaded)
+    status: str  # loaded | failed | duplicate (same bytes as another file) | skipped (this file, already loaded)
     rows_in_file: int = 0  # records the reader saw, counted apart from where they went
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -160,12 +160,17 @@ def load_table(con: duckdb.DuckDBPyConnection, data_dir: Path, source: SourceTab
 
 def load_file(con: duckdb.DuckDBPyConnection, source: SourceTable, extract: ExtractFile) -> FileResult:
     sha = sha256_of(extract.path)
-    already = con.execute(
-        "select count(*) from audit.load_log where file_sha256 = ? and source_system = ? and source_table = ?",
-        [sha, source.system, source.table],
-    ).fetchone()[0]
-    if already:
+    same_bytes = [
+        file for (file,) in con.execute(
+            "select file from audit.load_log where file_sha256 = ? and source_system = ? and source_table = ? "
+            "order by loaded_at",
+            [sha, source.system, source.table],
+        ).fetchall()
+    ]
+    if extract.relative_path in same_bytes:
         return FileResult(extract.relative_path, sha, extract.extract_date, status="skipped")
+    # The same bytes delivered again under another name: recorded, but its rows are not loaded twice.
+    duplicate_of = same_bytes[0] if same_bytes else None
 
     started = time.perf_counter()
     loaded_at = dt.datetime.now()
@@ -179,9 +184,17 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceTable, extract: Extr
             raise ExtractFileError(
                 extract.relative_path, f"expected a .{source.file_format} file, found {extract.path.suffix or 'no suffix'}"
             )
-        for batch in _read_batches(extract, source, rejects, result):
-            _insert_batch(con, source, extract, sha, loaded_at, batch)
-            result.rows_loaded += len(batch[0])
+        for numbers, columns in _read_batches(extract, source, rejects, result):
+            if duplicate_of:
+                reason = f"same bytes as {duplicate_of}, already loaded"
+                rows = zip(*columns, strict=True)
+                rejects.extend(Reject(n, None, reason, ",".join(r)) for n, r in zip(numbers, rows, strict=True))
+            else:
+                _insert_batch(con, source, extract, sha, loaded_at, (numbers, columns))
+                result.rows_loaded += len(numbers)
+        if duplicate_of and result.rows_in_file:
+            result.status = "duplicate"
+            result.warnings.append(f"same bytes as {duplicate_of}: a redelivery, not loaded again")
     except ExtractFileError as failure:
         con.execute("rollback")
         con.execute("begin transaction")
@@ -416,17 +429,17 @@ def accounting_mismatches(con: duckdb.DuckDBPyConnection, source: SourceTable) -
     rows = con.execute(
         f"""
         with kept as (
-            select _file_sha256 as file_sha256, count(*) as n from raw.{source.raw_table} group by all
+            select _source_file as file, count(*) as n from raw.{source.raw_table} group by all
         ),
         rejected as (
-            select file_sha256, count(*) as n from audit.rejects
+            select file, count(*) as n from audit.rejects
             where source_system = ? and source_table = ? group by all
         )
         select log.file, log.rows_in_file, log.rows_loaded, log.rows_rejected,
                coalesce(kept.n, 0) as rows_in_raw, coalesce(rejected.n, 0) as rows_in_rejects
         from audit.load_log as log
-        left join kept using (file_sha256)
-        left join rejected using (file_sha256)
+        left join kept using (file)
+        left join rejected using (file)
         where log.source_system = ? and log.source_table = ?
           and (log.rows_in_file != log.rows_loaded + log.rows_rejected
                or log.rows_loaded != coalesce(kept.n, 0)

@@ -44,6 +44,9 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 RENDER_TIMEOUT_MS = 30_000
+# `expect` keeps its own 5 s default; a cold first render (imports, bytecode) on a loaded 2-core
+# CI machine takes longer, so give assertions the same allowance as actions.
+expect.set_options(timeout=RENDER_TIMEOUT_MS)
 
 
 def _free_port() -> int:

@@ -148,3 +148,24 @@ def test_discover_orders_extracts_by_date(tmp_path):
     for d in ["2026-01-05", "2025-12-01", "2025-12-15"]:
         write(tmp_path, PARTIES, d, b"x")
     assert [f.extract_date.isoformat() for f in discover(tmp_path, PARTIES)] == ["2025-12-01", "2025-12-15", "2026-01-05"]
+
+
+def test_a_redelivered_extract_is_recorded_but_not_loaded_twice(tmp_path, con):
+    body = (HEADER + "\n" + party_row("P1") + "\n").encode("cp1252")
+    write(tmp_path, PARTIES, "2025-12-01", body)
+    write(tmp_path, PARTIES, "2025-12-15", body)
+    first, again = load_table(con, tmp_path, PARTIES)
+    assert (first.status, first.rows_loaded) == ("loaded", 1)
+    assert (again.status, again.rows_in_file, again.rows_loaded, again.rows_rejected) == ("duplicate", 1, 0, 1)
+    assert con.execute("select count(*) from raw.revenues__liable_parties").fetchone() == (1,)
+    [(reason,)] = con.execute("select reason from audit.rejects").fetchall()
+    assert reason == "same bytes as extracts/revenues/2025-12-01/liable_parties.csv, already loaded"
+    assert accounting_mismatches(con, PARTIES) == []
+
+
+def test_identical_header_only_deltas_are_each_loaded(tmp_path, con):
+    for extract_date in ["2025-12-15", "2026-01-05"]:
+        write(tmp_path, PARTIES, extract_date, (HEADER + "\r\n").encode("cp1252"))
+    results = load_table(con, tmp_path, PARTIES)
+    assert [(r.status, r.rows_in_file) for r in results] == [("loaded", 0), ("loaded", 0)]
+    assert con.execute("select count(*) from audit.load_log").fetchone() == (2,)
