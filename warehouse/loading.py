@@ -190,8 +190,13 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceTable, extract: Extr
                 rows = zip(*columns, strict=True)
                 rejects.extend(Reject(n, None, reason, ",".join(r)) for n, r in zip(numbers, rows, strict=True))
             else:
-                _insert_batch(con, source, extract, sha, loaded_at, (numbers, columns))
-                result.rows_loaded += len(numbers)
+                refused = _insert_batch(con, source, extract, sha, loaded_at, (numbers, columns))
+                rejects.extend(refused)
+                result.rows_loaded += len(numbers) - len(refused)
+        if not duplicate_of:
+            repeated = _reject_duplicate_keys(con, source, extract)
+            rejects.extend(repeated)
+            result.rows_loaded -= len(repeated)
         if duplicate_of and result.rows_in_file:
             result.status = "duplicate"
             result.warnings.append(f"same bytes as {duplicate_of}: a redelivery, not loaded again")
@@ -383,7 +388,41 @@ def _join(values: list[str]) -> str:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _insert_batch(con, source: SourceTable, extract: ExtractFile, sha: str, loaded_at: dt.datetime, batch) -> None:
+# Values that mean "not recorded": blank for the purpose of checking a date or an amount.
+_NOT_RECORDED = ("", "UNKNOWN", "N/A", "NA", "NULL", "NONE", "NOT KNOWN")
+
+
+def _problem_sql(source: SourceTable) -> str:
+    """A SQL expression naming the first failing column and why, or null for a good row.
+
+    Checked in DuckDB over a whole batch: a per-value Python strptime would cost more than the
+    rest of the load put together.
+    """
+    fmt = source.date_format if source.file_format == "csv" else "%Y-%m-%d"
+    shown = fmt.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd").replace("%H:%M:%S", "00:00:00")
+    placeholders = ", ".join(f"'{v}'" for v in _NOT_RECORDED)
+    cases = []
+    for column in source.dates + source.planned_dates:
+        raw = f'"{raw_column_name(column)}"'
+        recorded = f"upper(trim({raw})) not in ({placeholders})"
+        parsed = f"try_strptime(trim({raw}), '{fmt}')"
+        cases.append(f"when {recorded} and {parsed} is null then '{column}|not a date in the form {shown}'")
+        cases.append(f"when {parsed} < date '1900-01-01' then '{column}|a date before 1900'")
+        if column in source.dates:
+            cases.append(f"when {parsed}::date > $extract_date then '{column}|a date after the extract date'")
+    for column, low, high in source.amounts:
+        raw = f'"{raw_column_name(column)}"'
+        recorded = f"upper(trim({raw})) not in ({placeholders})"
+        number = f"try_cast(trim({raw}) as double)"
+        cases.append(f"when {recorded} and {number} is null then '{column}|not a number'")
+        cases.append(
+            f"when {number} not between {low} and {high} then '{column}|outside the plausible range {low:,.0f} to {high:,.0f}'"
+        )
+    return f"case {' '.join(cases)} end" if cases else "null::varchar"
+
+
+def _insert_batch(con, source: SourceTable, extract: ExtractFile, sha: str, loaded_at: dt.datetime, batch) -> list[Reject]:
+    """Insert the rows that pass the contract's value checks; return the ones that do not."""
     numbers, columns = batch
     arrow = pa.table(
         {
@@ -394,13 +433,46 @@ def _insert_batch(con, source: SourceTable, extract: ExtractFile, sha: str, load
     con.register("_incoming", arrow)
     try:
         vendor = ", ".join(f'"{c}"' for c in source.raw_columns)
+        problem = _problem_sql(source)
+        con.execute(
+            f"create or replace temp table _checked as select *, {problem} as _problem from _incoming",
+            {"extract_date": extract.extract_date} if "$extract_date" in problem else {},
+        )
         con.execute(
             f"insert into raw.{source.raw_table} ({vendor}, {', '.join(LOAD_METADATA_COLUMNS)}) "
-            f"select {vendor}, ?, ?, ?, _row_number, ? from _incoming",
-            [extract.relative_path, sha, extract.extract_date, loaded_at],
+            f"select {vendor}, $file, $sha, $extract_date, _row_number, $loaded_at from _checked where _problem is null",
+            {"file": extract.relative_path, "sha": sha, "extract_date": extract.extract_date, "loaded_at": loaded_at},
         )
+        failed = con.execute(
+            f"select _row_number, _problem, concat_ws(',', {vendor}) from _checked where _problem is not null"
+        ).fetchall()
     finally:
         con.unregister("_incoming")
+        con.execute("drop table if exists _checked")
+    return [Reject(n, problem.split("|")[0], problem.split("|")[1], record) for n, problem, record in failed]
+
+
+def _reject_duplicate_keys(con, source: SourceTable, extract: ExtractFile) -> list[Reject]:
+    """Keep the first row of each primary key in this file; later ones become rejects."""
+    key = ", ".join(f'"{c}"' for c in (raw_column_name(k) for k in source.primary_key))
+    vendor = ", ".join(f'"{c}"' for c in source.raw_columns)
+    duplicates = con.execute(
+        f"""
+        select _row_number, first_row, concat_ws(',', {vendor}) from (
+            select *, min(_row_number) over (partition by {key}) as first_row
+            from raw.{source.raw_table} where _source_file = $file
+        ) where _row_number > first_row order by _row_number
+        """,
+        {"file": extract.relative_path},
+    ).fetchall()
+    if duplicates:
+        con.execute(
+            f"delete from raw.{source.raw_table} where _source_file = $file and list_contains($rows, _row_number)",
+            {"file": extract.relative_path, "rows": [n for n, _, _ in duplicates]},
+        )
+    label = " + ".join(source.primary_key)
+    return [Reject(n, source.primary_key[0], f"duplicate {label}: the same key as row {first}", record)
+            for n, first, record in duplicates]
 
 
 def _write_rejects(con, source: SourceTable, extract: ExtractFile, sha: str, rejects: list[Reject]) -> None:

@@ -31,6 +31,10 @@ class SourceTable:
     date_format: str = "%Y-%m-%d"  # strftime format the vendor writes dates in (csv only)
     # The column holding the person-level source record id, where this table is a person table.
     person_id_column: str | None = None
+    # Columns the loader checks row by row; a row that fails is kept in audit.rejects with why.
+    dates: tuple[str, ...] = ()  # a real date in date_format, from 1900 up to the extract date
+    planned_dates: tuple[str, ...] = ()  # as dates, but may lie after the extract date (planned ends)
+    amounts: tuple[tuple[str, float, float], ...] = ()  # (column, minimum, maximum)
 
     @property
     def file_name(self) -> str:
@@ -71,13 +75,21 @@ LOAD_METADATA_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _t(system: str, table: str, description: str, columns: str, pk: str, **kw) -> SourceTable:
+def _split(names: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in names.split("|")) if names else ()
+
+
+def _t(system: str, table: str, description: str, columns: str, pk: str, *, dates: str = "",
+       planned_dates: str = "", amounts: dict[str, tuple[float, float]] | None = None, **kw) -> SourceTable:
     return SourceTable(
         system=system,
         table=table,
         description=description,
-        columns=tuple(c.strip() for c in columns.split("|")),
-        primary_key=tuple(c.strip() for c in pk.split("|")),
+        columns=_split(columns),
+        primary_key=_split(pk),
+        dates=_split(dates),
+        planned_dates=_split(planned_dates),
+        amounts=tuple((column, low, high) for column, (low, high) in (amounts or {}).items()),
         **kw,
     )
 
@@ -91,23 +103,23 @@ HOUSING = SourceSystem(
     tables=(
         _t("housing", "persons", "People known to housing: tenants, household members and homelessness applicants.",
            "PERSON_REF|TITLE|FORENAME|SURNAME|DATE_OF_BIRTH|GENDER|NI_NUMBER|ETHNICITY",
-           "PERSON_REF", person_id_column="PERSON_REF", **_HOUSING),
+           "PERSON_REF", person_id_column="PERSON_REF", dates="DATE_OF_BIRTH", **_HOUSING),
         _t("housing", "tenancies", "Council tenancies. PROPERTY_UPRN is present on most but not all rows.",
            "TENANCY_REF|PROPERTY_UPRN|ADDRESS_1|ADDRESS_2|ADDRESS_3|POSTCODE|TENURE_TYPE|TENANCY_START|TENANCY_END|WEEKLY_RENT",
-           "TENANCY_REF", **_HOUSING),
+           "TENANCY_REF", dates="TENANCY_START", planned_dates="TENANCY_END", amounts={"WEEKLY_RENT": (0, 2_000)}, **_HOUSING),
         _t("housing", "tenancy_members", "Who is on each tenancy (lead and joint tenants, other occupants).",
-           "TENANCY_REF|PERSON_REF|ROLE|START_DATE|END_DATE", "TENANCY_REF|PERSON_REF", **_HOUSING),
+           "TENANCY_REF|PERSON_REF|ROLE|START_DATE|END_DATE", "TENANCY_REF|PERSON_REF", dates="START_DATE", planned_dates="END_DATE", **_HOUSING),
         _t("housing", "rent_arrears", "Month-end rent account snapshots, one row per tenancy per month in arrears.",
            "TENANCY_REF|SNAPSHOT_DATE|ARREARS_BALANCE|WEEKS_IN_ARREARS|RECOVERY_STAGE",
-           "TENANCY_REF|SNAPSHOT_DATE", **_HOUSING),
+           "TENANCY_REF|SNAPSHOT_DATE", dates="SNAPSHOT_DATE", amounts={"ARREARS_BALANCE": (-100_000, 100_000), "WEEKS_IN_ARREARS": (-520, 520)}, **_HOUSING),
         _t("housing", "homelessness_cases", "Homelessness casework in the shape of H-CLIC (main, prevention, relief, decision).",
            "CASE_REF|PERSON_REF|APPROACH_DATE|HOUSEHOLD_TYPE|REASON_LOSS_OF_HOME|LAST_SETTLED_ADDRESS|"
            "LAST_SETTLED_POSTCODE|PREVENTION_DUTY_DATE|RELIEF_DUTY_DATE|MAIN_DUTY_DECISION|"
            "MAIN_DUTY_DECISION_DATE|CASE_CLOSED_DATE|CLOSURE_REASON",
-           "CASE_REF", **_HOUSING),
+           "CASE_REF", dates="APPROACH_DATE|PREVENTION_DUTY_DATE|RELIEF_DUTY_DATE|MAIN_DUTY_DECISION_DATE|CASE_CLOSED_DATE", **_HOUSING),
         _t("housing", "temporary_accommodation", "Temporary accommodation placements under a homelessness case.",
            "PLACEMENT_REF|CASE_REF|TA_TYPE|PROPERTY_UPRN|PLACEMENT_START|PLACEMENT_END",
-           "PLACEMENT_REF", **_HOUSING),
+           "PLACEMENT_REF", dates="PLACEMENT_START", planned_dates="PLACEMENT_END", **_HOUSING),
     ),
 )
 
@@ -120,16 +132,16 @@ REVENUES = SourceSystem(
     tables=(
         _t("revenues", "accounts", "Council tax accounts, one per property per period of liability. PROPERTY_REF is the UPRN where known.",
            "ACCOUNT_REF|PROPERTY_REF|ADDR1|ADDR2|ADDR3|ADDR4|POSTCODE|BAND|LIABILITY_START|LIABILITY_END",
-           "ACCOUNT_REF", **_REVENUES),
+           "ACCOUNT_REF", dates="LIABILITY_START", planned_dates="LIABILITY_END", **_REVENUES),
         _t("revenues", "liable_parties", "People liable on an account. A person who moves gets a new party record.",
            "PARTY_REF|ACCOUNT_REF|LIABLE_NAME|DATE_OF_BIRTH|NI_NUMBER|LIABLE_FROM|LIABLE_TO",
-           "PARTY_REF", person_id_column="PARTY_REF", **_REVENUES),
+           "PARTY_REF", person_id_column="PARTY_REF", dates="DATE_OF_BIRTH|LIABLE_FROM", planned_dates="LIABLE_TO", **_REVENUES),
         _t("revenues", "discounts", "Discounts, reductions and exemptions: SPD single person discount, CTR council tax reduction, ...",
            "ACCOUNT_REF|DISCOUNT_CODE|START_DATE|END_DATE|ANNUAL_AMOUNT",
-           "ACCOUNT_REF|DISCOUNT_CODE|START_DATE", **_REVENUES),
+           "ACCOUNT_REF|DISCOUNT_CODE|START_DATE", dates="START_DATE", planned_dates="END_DATE", amounts={"ANNUAL_AMOUNT": (0, 100_000)}, **_REVENUES),
         _t("revenues", "arrears", "Arrears per account per financial year with the furthest recovery stage reached.",
            "ACCOUNT_REF|FINANCIAL_YEAR|ANNUAL_CHARGE|AMOUNT_PAID|BALANCE|RECOVERY_STAGE|STAGE_DATE",
-           "ACCOUNT_REF|FINANCIAL_YEAR", **_REVENUES),
+           "ACCOUNT_REF|FINANCIAL_YEAR", dates="STAGE_DATE", amounts={"ANNUAL_CHARGE": (0, 100_000), "AMOUNT_PAID": (-100_000, 100_000), "BALANCE": (-100_000, 100_000)}, **_REVENUES),
     ),
 )
 
@@ -142,14 +154,14 @@ ADULT_SOCIAL_CARE = SourceSystem(
         _t("adult_social_care", "persons", "People known to adult social care.",
            "LA_Person_Unique_Identifier|NHS_Number|Given_Name|Family_Name|Date_of_Birth|Gender|Ethnicity|"
            "Primary_Support_Reason|Accommodation_Status|Date_of_Death",
-           "LA_Person_Unique_Identifier", person_id_column="LA_Person_Unique_Identifier"),
+           "LA_Person_Unique_Identifier", person_id_column="LA_Person_Unique_Identifier", dates="Date_of_Birth|Date_of_Death"),
         _t("adult_social_care", "addresses", "Address history of each person, as free text lines.",
            "Address_ID|LA_Person_Unique_Identifier|Address_Line_1|Address_Line_2|Address_Line_3|Postcode|Start_Date|End_Date",
-           "Address_ID"),
+           "Address_ID", dates="Start_Date", planned_dates="End_Date"),
         _t("adult_social_care", "events", "Requests, assessments, services and reviews (Client Level Data events).",
            "Event_Reference|LA_Person_Unique_Identifier|Event_Type|Event_Start_Date|Event_End_Date|Event_Outcome|"
            "Service_Type|Delivery_Mechanism|Unit_Cost",
-           "Event_Reference"),
+           "Event_Reference", dates="Event_Start_Date", planned_dates="Event_End_Date", amounts={"Unit_Cost": (0, 100_000)}),
     ),
 )
 
@@ -162,23 +174,23 @@ CHILDRENS_SOCIAL_CARE = SourceSystem(
     tables=(
         _t("childrens_social_care", "children", "Children known to children's social care.",
            "LAchildID|UPN|Forename|Surname|PersonBirthDate|Sex|Ethnicity|PersonDeathDate",
-           "LAchildID", person_id_column="LAchildID", **_CSC),
+           "LAchildID", person_id_column="LAchildID", dates="PersonBirthDate|PersonDeathDate", **_CSC),
         _t("childrens_social_care", "addresses", "Address history of each child, one free text line plus postcode.",
-           "AddressID|LAchildID|AddressText|Postcode|StartDate|EndDate", "AddressID", **_CSC),
+           "AddressID|LAchildID|AddressText|Postcode|StartDate|EndDate", "AddressID", dates="StartDate", planned_dates="EndDate", **_CSC),
         _t("childrens_social_care", "contacts", "Contacts to the front door and their outcome.",
-           "ContactID|LAchildID|ContactDate|ContactSource|ContactOutcome", "ContactID", **_CSC),
+           "ContactID|LAchildID|ContactDate|ContactSource|ContactOutcome", "ContactID", dates="ContactDate", **_CSC),
         _t("childrens_social_care", "referrals", "Referrals (CIN census CIN details).",
            "ReferralID|LAchildID|CINreferralDate|ReferralSource|PrimaryNeedCode|ReferralNFA|CINclosureDate|ReasonForClosure",
-           "ReferralID", **_CSC),
+           "ReferralID", dates="CINreferralDate|CINclosureDate", **_CSC),
         _t("childrens_social_care", "assessments", "Child and family assessments.",
            "AssessmentID|ReferralID|LAchildID|AssessmentActualStartDate|AssessmentAuthorisationDate|AssessmentFactors",
-           "AssessmentID", **_CSC),
+           "AssessmentID", dates="AssessmentActualStartDate|AssessmentAuthorisationDate", **_CSC),
         _t("childrens_social_care", "cp_plans", "Child protection plans.",
            "CPPID|LAchildID|ReferralID|CPPstartDate|CPPendDate|InitialCategoryOfAbuse|LatestCategoryOfAbuse",
-           "CPPID", **_CSC),
+           "CPPID", dates="CPPstartDate|CPPendDate", **_CSC),
         _t("childrens_social_care", "looked_after_episodes", "Episodes of care (SSDA903 episodes).",
            "EpisodeID|CHILD|DECOM|RNE|LS|CIN|PLACE|PLACE_PROVIDER|DEC|REC|HOME_POST|PL_POST",
-           "EpisodeID", **_CSC),
+           "EpisodeID", dates="DECOM|DEC", **_CSC),
     ),
 )
 
@@ -191,14 +203,14 @@ SEND = SourceSystem(
     tables=(
         _t("send", "persons", "Children and young people known to the SEND service, with their current address.",
            "Person ID|UPN|Forename|Surname|Date of Birth|Sex|Ethnicity|Address|Postcode",
-           "Person ID", person_id_column="Person ID", **_SEND),
+           "Person ID", person_id_column="Person ID", dates="Date of Birth", **_SEND),
         _t("send", "requests", "Requests for an EHC needs assessment and their outcomes (SEN2 requests and assessments).",
            "Request ID|Person ID|Received Date|Request Source|Request Outcome|Request Outcome Date|"
            "Assessment Outcome|Assessment Outcome Date",
-           "Request ID", **_SEND),
+           "Request ID", dates="Received Date|Request Outcome Date|Assessment Outcome Date", **_SEND),
         _t("send", "plans", "EHC plans: issue (start) and cease dates, primary need and placement.",
            "Plan ID|Request ID|Person ID|Start Date|Cease Date|Cease Reason|Primary Need|Placement Type|School URN",
-           "Plan ID", **_SEND),
+           "Plan ID", dates="Start Date", planned_dates="Cease Date", **_SEND),
     ),
 )
 
@@ -212,7 +224,7 @@ GAZETTEER = SourceSystem(
         _t("gazetteer", "llpg", "Every addressable object (BLPU) with its UPRN; flats carry their building's PARENT_UPRN.",
            "UPRN|PARENT_UPRN|USRN|SAO_TEXT|PAO_TEXT|STREET_DESCRIPTION|LOCALITY|TOWN|POSTCODE|CLASSIFICATION_CODE|"
            "WARD_CODE|WARD_NAME|LSOA_CODE|X_COORDINATE|Y_COORDINATE|START_DATE|END_DATE|LOGICAL_STATUS",
-           "UPRN"),
+           "UPRN", dates="START_DATE", planned_dates="END_DATE"),
     ),
 )
 
@@ -223,7 +235,7 @@ POPULATION = SourceSystem(
     is_reference=True,
     tables=(
         _t("ons", "population_estimates", "Mid-year (30 June) population estimates by ward, single year of age (90 = 90+) and sex.",
-           "YEAR|WARD_CODE|SEX|AGE|POPULATION", "YEAR|WARD_CODE|SEX|AGE"),
+           "YEAR|WARD_CODE|SEX|AGE|POPULATION", "YEAR|WARD_CODE|SEX|AGE", amounts={"POPULATION": (0, 1_000_000)}),
         _t("ons", "lsoa_deprivation", "Index of Multiple Deprivation decile per LSOA (1 = most deprived).",
            "LSOA_CODE|WARD_CODE|IMD_DECILE", "LSOA_CODE"),
     ),

@@ -169,3 +169,43 @@ def test_identical_header_only_deltas_are_each_loaded(tmp_path, con):
     results = load_table(con, tmp_path, PARTIES)
     assert [(r.status, r.rows_in_file) for r in results] == [("loaded", 0), ("loaded", 0)]
     assert con.execute("select count(*) from audit.load_log").fetchone() == (2,)
+
+
+def test_a_table_without_value_rules_loads(tmp_path, con):
+    deprivation = sources.table("ons", "lsoa_deprivation")
+    write(tmp_path, deprivation, "2025-12-01", b"LSOA_CODE,WARD_CODE,IMD_DECILE\nE01000001,E05000001,3\n")
+    [result] = load_table(con, tmp_path, deprivation)
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+
+
+def test_impossible_values_and_repeated_keys_are_rejected_by_row_with_their_column(tmp_path, con):
+    discounts = sources.table("revenues", "discounts")
+    rows = [
+        "CT1,SPD,01/04/2020,,288.19",  # good
+        "CT2,SPD,31/02/2020,,288.19",  # no 31 February
+        "CT3,SPD,01/04/1899,,288.19",  # before 1900
+        "CT4,SPD,01/04/2027,,288.19",  # after the extract date
+        "CT5,SPD,01/04/2020,01/04/2030,288.19",  # a planned end date may lie ahead
+        "CT6,SPD,01/04/2020,,-50",  # a negative discount
+        "CT7,SPD,01/04/2020,,9999999",  # absurd
+        "CT8,SPD,01/04/2020,,about 300",
+        "CT1,SPD,01/04/2020,,300.00",  # the same key as row 1
+        "CT9,SPD,UNKNOWN,,N/A",  # not recorded is not wrong
+    ]
+    body = ",".join(discounts.columns) + "\r\n" + "\r\n".join(rows) + "\r\n"
+    write(tmp_path, discounts, "2025-12-01", body.encode("cp1252"))
+    [result] = load_table(con, tmp_path, discounts)
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (10, 3, 7)
+    assert con.execute("select account_ref from raw.revenues__discounts order by 1").fetchall() == [
+        ("CT1",), ("CT5",), ("CT9",)
+    ]
+    assert con.execute("select row_number, column_name, reason from audit.rejects order by 1").fetchall() == [
+        (2, "START_DATE", "not a date in the form dd/mm/yyyy"),
+        (3, "START_DATE", "a date before 1900"),
+        (4, "START_DATE", "a date after the extract date"),
+        (6, "ANNUAL_AMOUNT", "outside the plausible range 0 to 100,000"),
+        (7, "ANNUAL_AMOUNT", "outside the plausible range 0 to 100,000"),
+        (8, "ANNUAL_AMOUNT", "not a number"),
+        (9, "ACCOUNT_REF", "duplicate ACCOUNT_REF + DISCOUNT_CODE + START_DATE: the same key as row 1"),
+    ]
+    assert accounting_mismatches(con, discounts) == []
