@@ -12,6 +12,8 @@ RESIDENTS ?= 60000
 SEED ?= 42
 PORT ?= 8501
 DATA ?= data
+# The demo borough's last extract is dated 2026-01-05: judge its freshness the day after.
+DEMO_AS_OF ?= 2026-01-06
 export UV_LINK_MODE := copy
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
@@ -44,7 +46,7 @@ $(DATA)/.generated-$(RESIDENTS)-$(SEED): | env
 generate: $(DATA)/.generated-$(RESIDENTS)-$(SEED)
 
 build: generate
-	$(BIN)/council build --data $(DATA)
+	COUNCIL_AS_OF=$(DEMO_AS_OF) $(BIN)/council build --data $(DATA)
 
 serve: env
 	$(BIN)/council serve --warehouse $(DATA)/warehouse.duckdb --port $(PORT)
@@ -59,7 +61,7 @@ bench: env
 	$(BIN)/python bench/generate_and_load.py --residents 60000 300000
 
 dagster: env
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	COUNCIL_AS_OF=$(DEMO_AS_OF) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 docs: env
 	$(BIN)/dbt docs generate --profiles-dir . && $(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080

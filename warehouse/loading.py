@@ -139,6 +139,11 @@ def discover(data_dir: Path, source: SourceTable) -> list[ExtractFile]:
     return found
 
 
+def delivered_files(data_dir: Path) -> list[ExtractFile]:
+    """Every extract file of every table in the contract."""
+    return [f for t in TABLES for f in discover(data_dir, t)]
+
+
 def _parse_extract_date(name: str) -> dt.date:
     if not _EXTRACT_DATE.match(name):
         raise ValueError(name)

@@ -8,6 +8,7 @@ write a file another process has open).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,18 @@ class Settings:
     @property
     def extracts_dir(self) -> Path:
         return self.data_dir / "extracts"
+
+    @property
+    def state_dir(self) -> Path:
+        """What must outlive every rebuild: stable resident ids and analysts' review decisions."""
+        return self.data_dir / "state"
+
+
+def as_of() -> dt.date:
+    """The day freshness is judged on: today, unless COUNCIL_AS_OF names another (the demo's
+    borough stops delivering on its last extract date, so the demo sets it to the day after)."""
+    value = os.environ.get("COUNCIL_AS_OF")
+    return dt.date.fromisoformat(value) if value else dt.date.today()
 
 
 def build_path_for(warehouse: Path) -> Path:

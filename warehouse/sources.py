@@ -58,6 +58,8 @@ class SourceSystem:
     tables: tuple[SourceTable, ...]
     # Reference sources (gazetteer, population) are not line-of-business systems.
     is_reference: bool = False
+    # Days between deliveries the council expects; a table whose newest extract is older is stale.
+    cadence_days: int = 7
 
 
 def raw_column_name(header: str) -> str:
@@ -220,6 +222,7 @@ GAZETTEER = SourceSystem(
     label="Local Land and Property Gazetteer",
     vendor_style="LLPG export in BS 7666 parts: UTF-8 CSV, ISO dates",
     is_reference=True,
+    cadence_days=35,  # the LLPG custodian exports monthly
     tables=(
         _t("gazetteer", "llpg", "Every addressable object (BLPU) with its UPRN; flats carry their building's PARENT_UPRN.",
            "UPRN|PARENT_UPRN|USRN|SAO_TEXT|PAO_TEXT|STREET_DESCRIPTION|LOCALITY|TOWN|POSTCODE|CLASSIFICATION_CODE|"
@@ -233,6 +236,7 @@ POPULATION = SourceSystem(
     label="ONS-style population and deprivation",
     vendor_style="Mid-year estimates by ward, single year of age and sex; deprivation deciles by LSOA",
     is_reference=True,
+    cadence_days=400,  # published once a year
     tables=(
         _t("ons", "population_estimates", "Mid-year (30 June) population estimates by ward, single year of age (90 = 90+) and sex.",
            "YEAR|WARD_CODE|SEX|AGE|POPULATION", "YEAR|WARD_CODE|SEX|AGE", amounts={"POPULATION": (0, 1_000_000)}),

@@ -7,7 +7,8 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.resources import ExtractsResource
 from warehouse.loading import accounting_mismatches, discover, load_table
-from warehouse.sources import TABLES, SourceTable
+from warehouse.settings import as_of
+from warehouse.sources import TABLES, SourceTable, system
 
 
 def raw_asset_key(source: SourceTable) -> dg.AssetKey:
@@ -86,7 +87,24 @@ def build_raw_checks(source: SourceTable) -> list[dg.AssetChecksDefinition]:
             metadata={"failed_files": dg.MetadataValue.json([{"file": f, "error": e} for f, e in failed])},
         )
 
-    return [rows_accounted_for, no_failed_files]
+    cadence = system(source.system).cadence_days
+
+    @dg.asset_check(asset=key, name="delivered_on_time",
+                    description=f"The newest {source.system} extract is at most {cadence} days old "
+                    "(judged on COUNCIL_AS_OF, default today). A warning: a late delivery is not a "
+                    "reason to withhold the rest of the warehouse.")
+    def delivered_on_time(extracts: ExtractsResource) -> dg.AssetCheckResult:
+        dates = [f.extract_date for f in discover(Path(extracts.data_dir), source) if f.extract_date]
+        newest = max(dates, default=None)
+        today = as_of()
+        age = (today - newest).days if newest else None
+        return dg.AssetCheckResult(
+            passed=age is not None and age <= cadence,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"newest_extract": str(newest), "as_of": str(today), "age_days": age, "cadence_days": cadence},
+        )
+
+    return [rows_accounted_for, no_failed_files, delivered_on_time]
 
 
 @dg.definitions

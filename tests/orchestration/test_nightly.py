@@ -1,0 +1,55 @@
+"""Nightly operation: the sensor notices deliveries, freshness checks notice a source gone quiet."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from orchestration.defs.ingest import build_raw_checks
+from orchestration.defs.resources import ExtractsResource
+from orchestration.defs.sensors import new_deliveries
+from warehouse import sources
+
+ACCOUNTS = sources.table("revenues", "accounts")
+
+
+def deliver(data_dir, extract_date: str, content: bytes = b"ACCOUNT_REF\r\n") -> None:
+    folder = data_dir / "extracts" / "revenues" / extract_date
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ACCOUNTS.file_name).write_bytes(content)
+
+
+def test_the_sensor_sees_each_new_or_changed_file_once(tmp_path):
+    deliver(tmp_path, "2025-12-01")
+    changed, cursor = new_deliveries(tmp_path, None)
+    assert changed == ["extracts/revenues/2025-12-01/accounts.csv"]
+    assert new_deliveries(tmp_path, cursor)[0] == []
+
+    deliver(tmp_path, "2025-12-15")
+    deliver(tmp_path, "2025-12-01", b"ACCOUNT_REF\r\nCT1\r\n")  # redelivered with a correction
+    changed, _ = new_deliveries(tmp_path, cursor)
+    assert changed == ["extracts/revenues/2025-12-01/accounts.csv", "extracts/revenues/2025-12-15/accounts.csv"]
+
+
+def freshness(tmp_path, as_of: str) -> dg.AssetCheckResult:
+    check = next(c for c in build_raw_checks(ACCOUNTS) if "delivered_on_time" in str(c.check_keys))
+    os.environ["COUNCIL_AS_OF"] = as_of
+    try:
+        return check(extracts=ExtractsResource(data_dir=str(tmp_path)))
+    finally:
+        del os.environ["COUNCIL_AS_OF"]
+
+
+def test_a_source_is_stale_once_its_newest_extract_is_older_than_its_cadence(tmp_path):
+    deliver(tmp_path, "2025-12-01")
+    deliver(tmp_path, "2026-01-05")
+    assert freshness(tmp_path, "2026-01-12").passed  # 7 days: revenues delivers weekly
+    late = freshness(tmp_path, "2026-01-13")
+    assert not late.passed
+    assert late.severity == dg.AssetCheckSeverity.WARN
+    assert late.metadata["age_days"].value == 8
+
+
+def test_a_source_that_never_delivered_is_stale(tmp_path):
+    assert not freshness(tmp_path, "2026-01-06").passed
