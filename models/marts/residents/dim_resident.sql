@@ -1,0 +1,90 @@
+{{ config(materialized='table', schema='marts') }}
+
+with
+
+resident_records as (
+    select * from {{ source('linkage', 'resident_records') }}
+),
+
+person_records as (
+    select * from {{ ref('int_person_records') }}
+),
+
+resident_addresses as (
+    select * from {{ ref('int_resident_addresses') }}
+),
+
+episodes as (
+    select * from {{ ref('fct_service_involvement') }}
+),
+
+records as (
+    select resident_records.resident_id, person_records.*
+    from resident_records
+    inner join person_records on resident_records.person_record_key = person_records.person_record_key
+),
+
+best_details as (
+    -- The most often recorded value wins; the latest extract breaks a tie.
+    select
+        resident_id,
+        count(*) as source_records,
+        list(distinct source_system order by source_system) as known_to_systems,
+        mode(forename) as forename,
+        mode(surname) as surname,
+        mode(birth_date) as birth_date,
+        mode(sex) as sex,
+        max(died_on) as died_on,
+        max(nhs_number) is not null as has_nhs_number,
+        max(ni_number) is not null as has_ni_number,
+        max(upn) is not null as has_upn,
+    from records
+    group by resident_id
+),
+
+current_address as (
+    select resident_id, uprn as current_uprn, started_on as current_address_since,
+    from resident_addresses
+    qualify row_number() over (
+        partition by resident_id order by is_open desc, ended_on desc nulls first, started_on desc nulls last, uprn
+    ) = 1
+),
+
+seen as (
+    select resident_id, min(started_on) as first_seen_on, max(coalesce(ended_on, started_on)) as last_seen_on,
+        list(distinct service order by service) as services,
+    from episodes
+    group by resident_id
+),
+
+address_seen as (
+    select resident_id, min(started_on) as first_seen_on, max(ended_on) as last_seen_on,
+    from resident_addresses
+    group by resident_id
+),
+
+residents as (
+    select
+        best_details.resident_id,
+        best_details.forename,
+        best_details.surname,
+        best_details.birth_date,
+        best_details.sex,
+        best_details.died_on,
+        current_address.current_uprn,
+        current_address.current_address_since,
+        best_details.known_to_systems,
+        coalesce(seen.services, []) as services,
+        best_details.source_records,
+        least(seen.first_seen_on, address_seen.first_seen_on) as first_seen_on,
+        greatest(seen.last_seen_on, address_seen.last_seen_on) as last_seen_on,
+        best_details.has_nhs_number,
+        best_details.has_ni_number,
+        best_details.has_upn,
+    from best_details
+    left join current_address using (resident_id)
+    left join seen using (resident_id)
+    left join address_seen using (resident_id)
+)
+
+select * from residents

@@ -1,0 +1,90 @@
+import duckdb
+import pytest
+
+from warehouse.linkage.addresses import match_addresses
+from warehouse.linkage.evaluate import evaluate_addresses
+
+GAZETTEER = [
+    # uprn, parent, sao, pao, street, locality, postcode, class
+    (1000, None, None, "21", "Ash Grove", "Brookfield", "KQ1 1AA", "PP"),
+    (1001, 1000, "Flat 1", "21", "Ash Grove", "Brookfield", "KQ1 1AA", "RD06"),
+    (1002, 1000, "Flat 2", "21", "Ash Grove", "Brookfield", "KQ1 1AA", "RD06"),
+    (2000, None, None, "Rowan Court", "Elm Road", "Brookfield", "KQ1 1AB", "PP"),
+    (2012, 2000, "Flat 12", "Rowan Court", "Elm Road", "Brookfield", "KQ1 1AB", "RD06"),
+    (3000, None, None, "7", "Elm Road", "Brookfield", "KQ1 1AB", "RD04"),
+    (4000, None, None, "7", "Elm Road", "Ashbury", "KQ2 2ZZ", "RD04"),
+]
+
+ADDRESSES = [
+    # record id, text, postcode, supplied UPRN, the UPRN it must resolve to, method
+    ("a", "Flat 1, 21 Ash Grove, Brookfield, Kingsmere", "KQ1 1AA", None, 1001, "exact"),
+    ("b", "21A Ash Grove, Kingsmere", "KQ1 1AA", None, 1001, "exact"),
+    ("c", "Ground Floor Flat, 21 Ash Grove", "KQ1 1AA", None, 1001, "exact"),
+    ("d", "FL 2 21 Ashgrove, Kingsmere", "KQ1 1AA", None, 1002, "exact"),
+    ("e", "Flat B, 21 Ash Gr., Brookfield", "KQ1 1AA", None, 1002, "exact"),
+    ("f", "12 Rowan Ct, Elm Rd, Kingsmere", "KQ1 1AB", None, 2012, "exact"),
+    ("g", "Rowan Court, Elm Road, Kingsmere", "KQ1 1AB", None, 2000, "exact"),
+    ("h", "anything at all", None, 3000, 3000, "uprn_supplied"),
+    ("i", "7 Elm Road, Kingsmere", "KQ1 1AB", None, 3000, "exact"),
+    ("j", None, None, None, None, None),
+]
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema staging; create schema intermediate")
+    con.execute("""create table staging.stg_gazetteer__llpg (uprn bigint, parent_uprn bigint, sao_text varchar,
+        pao_text varchar, street_description varchar, locality varchar, town varchar, postcode varchar,
+        classification_code varchar, ward_name varchar)""")
+    con.executemany("insert into staging.stg_gazetteer__llpg values (?, ?, ?, ?, ?, ?, 'Kingsmere', ?, ?, ?)",
+                    [(*g[:6], g[6], g[7], g[5]) for g in GAZETTEER])
+    con.execute("""create table intermediate.int_address_records (source_system varchar, source_table varchar,
+        source_record_id varchar, address_record_key varchar, address_text varchar, address_std varchar,
+        postcode varchar, uprn_supplied bigint)""")
+    for rid, text, postcode, supplied, *_ in ADDRESSES:
+        # address_std as the staging macro writes it: upper case, punctuation as spaces, RD/GR/CT/FL expanded.
+        std = None
+        if text:
+            words = "".join(c if c.isalnum() else " " for c in text.upper()).split()
+            expand = {"RD": "ROAD", "GR": "GROVE", "CT": "COURT", "FL": "FLAT"}
+            std = " ".join(expand.get(w, w) for w in words)
+        con.execute("insert into intermediate.int_address_records values ('housing', 'tenancies', ?, ?, ?, ?, ?, ?)",
+                    [rid, f"housing:tenancies:{rid}", text, std, postcode, supplied])
+    yield con
+    con.close()
+
+
+def test_flat_forms_resolve_to_the_flat_and_building_names_to_the_building(tiny):
+    summary = match_addresses(tiny)
+    got = {r: (u, m, to) for r, u, m, to in tiny.execute(
+        "select source_record_id, uprn, method, resolved_to from linkage.address_matches").fetchall()}
+    for rid, _, _, _, uprn, method in ADDRESSES:
+        assert got[rid][:2] == (uprn, method), rid
+    assert got["g"][2] == "parent"
+    assert got["a"][2] == "property"
+    assert summary.queued == 1
+
+
+def test_unresolved_addresses_are_queued_with_a_reason(tiny):
+    match_addresses(tiny)
+    queue = tiny.execute("select source_record_id, reason from linkage.address_review_queue").fetchall()
+    assert queue == [("j", "no address text and no UPRN")]
+
+
+def test_a_street_name_shared_by_two_localities_needs_the_postcode(tiny):
+    tiny.execute("""insert into intermediate.int_address_records values
+        ('housing', 'tenancies', 'k', 'housing:tenancies:k', '7 Elm Road', '7 ELM ROAD', null, null)""")
+    match_addresses(tiny)
+    _, method = tiny.execute(
+        "select uprn, method from linkage.address_matches where source_record_id = 'k'").fetchone()
+    # Two gazetteer addresses read "7 ELM ROAD": without a postcode the exact method must not guess.
+    assert method != "exact"
+
+
+def test_small_borough_address_accuracy(borough):
+    with duckdb.connect(str(borough / "build" / "warehouse.duckdb"), read_only=True) as con:
+        figures = evaluate_addresses(con, borough)
+    # Measured 1.000 and 0.999 at 2,000 and 5,000 residents (default mess).
+    assert figures["precision"] >= 0.995
+    assert figures["recall"] >= 0.98

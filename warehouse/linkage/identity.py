@@ -1,0 +1,113 @@
+"""Stable resident ids across rebuilds.
+
+The warehouse is rebuilt from the extracts every time, so the ids live apart from it, in the
+state folder (``Settings.state_dir``): ``resident_ids.csv`` maps every person record ever seen to
+its resident, ``resident_id_changes.csv`` is the log of merges and splits.
+
+On each run every new cluster takes the previous id most of its records had (largest overlap
+first, the older id on a tie), so a new extract adds residents without renumbering anyone. A
+cluster whose records held no id gets a new one. When two previous residents now form one, the
+id not kept is logged as ``merge``; when a previous resident's records now form several, those
+that moved away are logged as ``split``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+IDS_FILE = "resident_ids.csv"
+CHANGES_FILE = "resident_id_changes.csv"
+
+
+def assign_resident_ids(con: duckdb.DuckDBPyConnection, state_dir: Path, clusters_table: str) -> dict[str, int]:
+    """``clusters_table(unique_id, cluster)`` -> temp table ``_resident_ids(unique_id, resident_id)``,
+    the state files updated and ``linkage.resident_id_changes`` written. Returns change counts."""
+    state_dir = Path(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    ids_path, changes_path = state_dir / IDS_FILE, state_dir / CHANGES_FILE
+    con.execute("create or replace temp table _previous_ids (unique_id varchar, resident_id bigint)")
+    if ids_path.exists():
+        con.execute("insert into _previous_ids select person_record_key, resident_id from read_csv(?, header = true, "
+                    "columns = {'person_record_key': 'varchar', 'resident_id': 'bigint'})", [str(ids_path)])
+    overlaps = con.execute(f"""
+        select c.cluster, p.resident_id, count(*) as n
+        from {clusters_table} c join _previous_ids p using (unique_id)
+        group by all
+        order by n desc, p.resident_id
+    """).fetchall()
+    next_id = (con.execute("select max(resident_id) from _previous_ids").fetchone()[0] or 0) + 1
+
+    assigned: dict[str, int] = {}
+    taken: set[int] = set()
+    for cluster, resident_id, _ in overlaps:
+        if cluster not in assigned and resident_id not in taken:
+            assigned[cluster] = resident_id
+            taken.add(resident_id)
+    new_clusters = [c for (c,) in con.execute(f"select distinct cluster from {clusters_table} order by cluster").fetchall()
+                    if c not in assigned]
+    for cluster in new_clusters:
+        assigned[cluster] = next_id
+        next_id += 1
+
+    import pyarrow as pa
+
+    con.register("_assigned", pa.table({"cluster": pa.array(list(assigned.keys()), pa.string()),
+                                        "resident_id": pa.array(list(assigned.values()), pa.int64())}))
+    con.execute("create or replace temp table _cluster_ids as select * from _assigned")
+    con.unregister("_assigned")
+    con.execute(f"""
+        create or replace temp table _resident_ids as
+        select c.unique_id, i.resident_id from {clusters_table} c join _cluster_ids i using (cluster)
+    """)
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    changes = con.execute("""
+        with moved as (
+            select p.resident_id as previous_id, n.resident_id as current_id, count(*) as records
+            from _previous_ids p join _resident_ids n using (unique_id)
+            where p.resident_id <> n.resident_id
+            group by all
+        ),
+        still_used as (select distinct resident_id from _resident_ids)
+        select
+            case when previous_id in (select resident_id from still_used) then 'split' else 'merge' end as change,
+            previous_id, current_id, records
+        from moved
+        order by previous_id, current_id
+    """).fetchall()
+
+    # Records no longer delivered keep their id in the state, so they come back under it.
+    con.execute(f"""
+        copy (
+            select unique_id as person_record_key, resident_id from _resident_ids
+            union all
+            select unique_id, resident_id from _previous_ids
+            where unique_id not in (select unique_id from _resident_ids)
+            order by person_record_key
+        ) to '{_sql_path(ids_path.with_suffix(".tmp"))}' (header, format csv)
+    """)
+    ids_path.with_suffix(".tmp").replace(ids_path)
+    new_file = not changes_path.exists()
+    with changes_path.open("a", encoding="utf-8") as f:
+        if new_file:
+            f.write("changed_at,change,previous_resident_id,resident_id,records\n")
+        for change, previous_id, current_id, records in changes:
+            f.write(f"{now},{change},{previous_id},{current_id},{records}\n")
+
+    con.execute("create schema if not exists linkage")
+    con.execute(f"""
+        create or replace table linkage.resident_id_changes as
+        select * from read_csv('{_sql_path(changes_path)}', header = true, columns = {{
+            'changed_at': 'timestamp', 'change': 'varchar', 'previous_resident_id': 'bigint',
+            'resident_id': 'bigint', 'records': 'bigint'}})
+    """)
+    counts = {"new": len(new_clusters), "merge": 0, "split": 0}
+    for change, *_ in changes:
+        counts[change] += 1
+    return counts
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

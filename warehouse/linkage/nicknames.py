@@ -1,0 +1,43 @@
+"""Nickname groups for forename comparison.
+
+``data/nicknames.csv`` is the public list from github.com/carltonnorthern/nicknames
+(Apache License 2.0): each line is a name followed by names it is known by (robert, bob, rob,
+bobby, ...). It was compiled in the United States, so ``data/nicknames_uk.csv`` adds the short
+forms common in England that it lacks (Alfie, Izzy, Ellie, Mo). Two forenames are
+nickname-related when some line of either file holds both.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import duckdb
+
+
+@cache
+def nickname_groups() -> tuple[tuple[str, ...], ...]:
+    folder = resources.files(__package__).joinpath("data")
+    text = "\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in ("nicknames.csv", "nicknames_uk.csv"))
+    groups = []
+    for line in text.splitlines():
+        names = tuple(dict.fromkeys(n.strip().lower() for n in line.split(",") if n.strip().isalpha()))
+        if len(names) > 1:
+            groups.append(names)
+    return tuple(groups)
+
+
+def create_alias_table(con: duckdb.DuckDBPyConnection, table: str = "_forename_aliases") -> None:
+    """``table(name, aliases)``: every name with the list of names it shares a group with."""
+    pairs = {(a, b) for group in nickname_groups() for a in group for b in group if a != b}
+    con.execute(f"create or replace temp table {table} (name varchar, alias varchar)")
+    con.executemany(f"insert into {table} values (?, ?)", sorted(pairs))
+    con.execute(f"""
+        create or replace temp table {table} as
+        select name, list(alias order by alias) as aliases from {table} group by name
+    """)
+
+
+def are_nicknames(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return any(a in g and b in g for g in nickname_groups())
