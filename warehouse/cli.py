@@ -101,5 +101,79 @@ def serve(warehouse_file: Path, port: int) -> None:
     os.execve(sys.executable, args, env)
 
 
+@main.group()
+def evaluate() -> None:
+    """Measure the warehouse against the generated borough's truth files."""
+
+
+@evaluate.command("linkage")
+@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--warehouse", "warehouse_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The warehouse to measure.  [default: DATA/warehouse.duckdb]")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate_linkage(data_dir: Path, warehouse_file: Path | None, as_json: bool) -> None:
+    """Person and address linkage precision and recall against DATA/truth/."""
+    import json
+
+    from warehouse.linkage.evaluate import evaluate as run
+
+    figures = run(warehouse_file or data_dir / "warehouse.duckdb", data_dir)
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    p, a = figures["people"], figures["addresses"]
+    click.echo(f"people:    precision {p['precision']:.4f}  recall {p['recall']:.4f}  F1 {p['f1']:.4f}  "
+               f"people split {p['share_people_split']:.2%}  residents merging people {p['share_residents_merging_people']:.2%}")
+    click.echo(f"addresses: precision {a['precision']:.4f}  recall {a['recall']:.4f}  "
+               f"({a['matched']:,} of {a['records']:,} matched, {a['resolved_to_parent']:,} to the building)")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--warehouse", "warehouse_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The published warehouse.  [default: DATA/warehouse.duckdb]")
+@click.option("--limit", default=20, show_default=True, type=int)
+@click.pass_context
+def review(ctx: click.Context, data_dir: Path, warehouse_file: Path | None, limit: int) -> None:
+    """Clerical review of person links: list the queue, then accept or reject pairs.
+
+    Decisions are kept in DATA/state/ and override the model from the next build on."""
+    ctx.obj = {"state": data_dir.resolve() / "state"}
+    if ctx.invoked_subcommand:
+        return
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_file or data_dir / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("""
+        select person_record_key_l, person_record_key_r, match_probability, reason, explanation
+        from linkage.review_queue order by match_probability desc limit ?
+    """, [limit]).fetchall()
+    total = con.execute("select count(*) from linkage.review_queue").fetchone()[0]
+    click.echo(f"{total:,} pairs waiting for review; the {len(rows)} most likely:")
+    for left, right, probability, reason, explanation in rows:
+        click.echo(f"  {left}  {right}  p={probability:.3f}  {reason}\n      {explanation}")
+    click.echo("Decide with: council review accept|reject LEFT RIGHT --by NAME")
+
+
+def _decide(decision: str):
+    @click.argument("left")
+    @click.argument("right")
+    @click.option("--by", "decided_by", required=True, help="Who decided (kept with the decision).")
+    @click.option("--note", default="", help="Why, for the next analyst.")
+    @click.pass_obj
+    def command(obj: dict, left: str, right: str, decided_by: str, note: str) -> None:
+        from warehouse.linkage.review import record_decision
+
+        record_decision(obj["state"], left, right, decision, decided_by, note)
+        click.echo(f"{decision}ed {left} ~ {right}: applied from the next build")
+
+    command.__doc__ = f"{decision.capitalize()} a pair of person records (they are{' not' if decision == 'reject' else ''} one resident)."
+    return command
+
+
+review.command("accept")(_decide("accept"))
+review.command("reject")(_decide("reject"))
+
+
 if __name__ == "__main__":
     main()

@@ -1,4 +1,8 @@
-"""Every dbt seed, model and test as Dagster assets and checks, run with ``dbt build``."""
+"""Every dbt seed, model and test as Dagster assets and checks, run with ``dbt build``.
+
+Two runs, because linkage (Python, ``defs/linkage.py``) sits between them: everything up to
+the intermediate models first, then the marts, which read linkage's tables as dbt sources.
+"""
 
 import os
 import sys
@@ -23,7 +27,9 @@ dbt_project.preparer.prepare(dbt_project)
 class CouncilDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         # Sources are the raw tables the ingest assets load: share their keys so lineage joins up.
-        if dbt_resource_props["resource_type"] == "source":
+        # A source that names its asset (meta.dagster.asset_key: linkage's tables) keeps it.
+        explicit = (dbt_resource_props.get("meta") or {}).get("dagster", {}).get("asset_key")
+        if dbt_resource_props["resource_type"] == "source" and not explicit:
             return dg.AssetKey(["raw", dbt_resource_props["source_name"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
@@ -38,14 +44,24 @@ class CouncilDbtTranslator(DagsterDbtTranslator):
 translator = CouncilDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
+MARTS = "path:models/marts"
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+            exclude=MARTS)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+            select=MARTS, name="dbt_marts")
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
-        assets=[dbt_models],
+        assets=[dbt_models, dbt_marts],
         resources={"dbt": DbtCliResource(project_dir=dbt_project)},
     )

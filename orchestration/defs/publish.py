@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.dbt import dbt_models
+from orchestration.defs.dbt import dbt_marts, dbt_models
 from warehouse.loading import AUDIT_DDL
 from warehouse.settings import REPO_ROOT, Settings
 
@@ -34,7 +34,7 @@ def code_version() -> str:
 @dg.asset(
     key=["published_warehouse"],
     group_name="publish",
-    deps=[dbt_models],
+    deps=[dbt_models, dbt_marts],
     kinds={"duckdb"},
     description="The warehouse the dashboards read: the build's working copy, swapped in atomically "
     "once everything upstream has been built and checked.",
