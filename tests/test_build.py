@@ -101,6 +101,25 @@ def test_rebuilding_the_same_extracts_loads_nothing_twice(built, env):
     assert query(built / "warehouse.duckdb", "select count(*), sum(rows_loaded) from audit.load_log") == before
 
 
+def test_each_build_records_its_extracts_and_checks_and_can_be_rolled_back(built, env):
+    published = built / "warehouse.duckdb"
+    builds = query(published, "select build_id from audit.builds order by finished_at")
+    assert len(builds) == 2  # the first build and the rebuild above
+    latest = builds[-1][0]
+    assert query(published, f"select count(*) from audit.build_extracts where build_id = '{latest}'") == \
+        query(published, "select count(*) from audit.load_log")
+    checks = dict(query(published, f"""
+        select check_name, bool_and(passed) from audit.build_checks
+        where build_id = '{latest}' and severity = 'ERROR' group by all"""))
+    assert checks["rows_accounted_for"] and checks["no_failed_files"]
+    assert any(name.startswith("unique_stg_") for name in checks)  # dbt's tests are recorded too
+    assert all(checks.values())
+
+    result = council("rollback", "--warehouse", str(published), env=env)
+    assert result.returncode == 0, result.stderr
+    assert query(published, "select count(*) from audit.builds") == [(1,)]
+
+
 def test_a_broken_extract_fails_the_build_and_leaves_the_published_warehouse_untouched(built, env, tmp_path):
     data = tmp_path / "borough"
     shutil.copytree(built, data)

@@ -17,6 +17,7 @@ def main() -> None:
     """The council data warehouse."""
 
 
+
 @main.command()
 @click.option("--residents", default=60_000, show_default=True, type=click.IntRange(min=100))
 @click.option("--seed", default=42, show_default=True, type=int)
@@ -44,9 +45,22 @@ def build(data_dir: Path, warehouse_file: Path | None) -> None:
         raise click.ClickException(f"no extracts under {data_dir}/extracts: run `council generate` first")
     warehouse_file = (warehouse_file or data_dir / "warehouse.duckdb").resolve()
     settings = Settings(data_dir=data_dir.resolve(), warehouse=warehouse_file, build_warehouse=build_path_for(warehouse_file))
-    settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
+    start_from_last_good(settings)
     ok = run_build(settings)
     sys.exit(0 if ok else 1)
+
+
+def start_from_last_good(settings: Settings) -> None:
+    """Each build writes a fresh copy of the last published warehouse, so what a failed build left
+    half-done never carries into the next, and extracts already published are not loaded again."""
+    import shutil
+
+    build = settings.build_warehouse
+    build.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (build, build.with_name(build.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    if settings.warehouse.exists():
+        shutil.copyfile(settings.warehouse, build)
 
 
 def run_build(settings: Settings) -> bool:
@@ -88,10 +102,27 @@ def run_build(settings: Settings) -> bool:
 @main.command()
 @click.option("--warehouse", "warehouse_file", default="data/warehouse.duckdb", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
+def rollback(warehouse_file: Path) -> None:
+    """Put the previous published warehouse back (the last few are kept in releases/)."""
+    from warehouse.publishing import releases
+    from warehouse.publishing import rollback as roll_back
+
+    try:
+        restored = roll_back(warehouse_file.resolve())
+    except FileNotFoundError as missing:
+        raise click.ClickException(str(missing)) from None
+    click.echo(f"Restored {warehouse_file} from {restored.name}; {len(releases(warehouse_file.resolve()))} earlier release(s) left")
+
+
+@main.command()
+@click.option("--warehouse", "warehouse_file", default="data/warehouse.duckdb", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--port", default=8501, show_default=True, type=int)
 def serve(warehouse_file: Path, port: int) -> None:
     """Serve the dashboards on http://127.0.0.1:PORT, reading the published warehouse read-only."""
     env = {**os.environ, "COUNCIL_WAREHOUSE": str(warehouse_file.resolve())}
+    # Users, the audit log and the pseudonym key live in the data folder's state/, beside the warehouse.
+    env.setdefault("COUNCIL_DATA", str(warehouse_file.resolve().parent))
     click.echo(f"Serving the dashboards at http://127.0.0.1:{port} (Ctrl+C stops)")
     args = [
         sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "app.py"),

@@ -97,6 +97,20 @@ create table if not exists audit.builds (
     status varchar not null,
     code_version varchar
 );
+create table if not exists audit.build_extracts (
+    build_id varchar not null,
+    file varchar not null,
+    file_sha256 varchar not null,
+    extract_date date,
+    status varchar not null
+);
+create table if not exists audit.build_checks (
+    build_id varchar not null,
+    asset_key varchar not null,
+    check_name varchar not null,
+    passed boolean not null,
+    severity varchar not null
+);
 create table if not exists audit.rejects (
     file varchar not null,
     file_sha256 varchar not null,
