@@ -17,7 +17,7 @@ DEMO_AS_OF ?= 2026-01-06
 export UV_LINK_MODE := copy
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: help env demo generate build serve test bench dagster docs clean
+.PHONY: help env demo generate build accounts serve test bench dagster docs clean
 
 help:
 	@echo "make demo   generate the demo borough ($(RESIDENTS) residents), build the warehouse, serve it on http://127.0.0.1:$(PORT)"
@@ -48,10 +48,14 @@ generate: $(DATA)/.generated-$(RESIDENTS)-$(SEED)
 build: generate
 	COUNCIL_AS_OF=$(DEMO_AS_OF) $(BIN)/council build --data $(DATA)
 
-serve: env
-	$(BIN)/council serve --warehouse $(DATA)/warehouse.duckdb --port $(PORT)
+# Demo sign-ins with fresh random passwords, printed once (only their hashes are kept).
+accounts: env
+	$(BIN)/council users demo --data $(DATA)
 
-demo: build serve
+serve: env
+	COUNCIL_AS_OF=$(DEMO_AS_OF) $(BIN)/council serve --warehouse $(DATA)/warehouse.duckdb --port $(PORT)
+
+demo: build accounts serve
 
 test: env
 	bash scripts/install-browser.sh

@@ -321,3 +321,65 @@ def count_by(
         f"select {selected}, count(*) as rows from {_quote(schema)}.{_quote(name)} "
         f"group by all order by rows desc",
     )
+
+
+def _find(warehouse: Warehouse, name: str) -> str | None:
+    for schema, relation in sorted(relations(warehouse)):
+        if relation == name:
+            return f"{_quote(schema)}.{_quote(relation)}"
+    return None
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def address_match_rates(warehouse: Warehouse) -> pd.DataFrame:
+    """Per source system: address records and the share resolved to a UPRN (linkage marts)."""
+    bridge = _find(warehouse, "bridge_address_uprn")
+    if bridge is None:
+        return pd.DataFrame(columns=["source_system"])
+    return query(
+        warehouse,
+        f"""
+        select source_system, count(*) as address_records,
+               avg(case when uprn is not null then 1.0 else 0.0 end) as addresses_matched,
+        from {bridge} group by all
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def person_link_rates(warehouse: Warehouse) -> pd.DataFrame:
+    """Per source system: person records and the share whose resident is known to another system."""
+    bridge = _find(warehouse, "bridge_resident_source_record")
+    if bridge is None:
+        return pd.DataFrame(columns=["source_system"])
+    return query(
+        warehouse,
+        f"""
+        with systems as (
+            select resident_id, count(distinct source_system) as systems from {bridge} group by all
+        )
+        select b.source_system, count(*) as person_records,
+               avg(case when s.systems > 1 then 1.0 else 0.0 end) as linked_across_systems,
+        from {bridge} as b join systems as s using (resident_id)
+        group by all
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def build_checks(warehouse: Warehouse) -> pd.DataFrame | None:
+    """``audit.build_checks`` of the latest build, when the build records its checks there."""
+    if not has_relation(warehouse, "audit", "build_checks"):
+        return None
+    return query(
+        warehouse,
+        """
+        select asset_key, check_name, passed, severity
+        from audit.build_checks
+        where build_id = (
+            select c.build_id from audit.build_checks as c
+            left join audit.builds as b using (build_id)
+            group by c.build_id order by max(b.finished_at) desc nulls last limit 1
+        )
+        """,
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from warehouse.access.cli import users
 from warehouse.settings import REPO_ROOT, Settings, build_path_for
 
 
@@ -16,6 +17,8 @@ from warehouse.settings import REPO_ROOT, Settings, build_path_for
 def main() -> None:
     """The council data warehouse."""
 
+
+main.add_command(users)
 
 
 @main.command()

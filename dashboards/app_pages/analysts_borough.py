@@ -3,7 +3,9 @@
 import altair as alt
 import streamlit as st
 
-from dashboards import queries, ui
+from dashboards import access, queries, ui
+
+access.guard(__file__)
 
 GAZETTEER_MODEL = "stg_gazetteer__llpg"
 # The staging model's names for these, first match wins: the model may keep the vendor's name.

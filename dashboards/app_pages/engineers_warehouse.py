@@ -3,7 +3,9 @@
 import altair as alt
 import streamlit as st
 
-from dashboards import queries, ui
+from dashboards import access, queries, ui
+
+access.guard(__file__)
 
 st.title("Warehouse")
 warehouse = ui.open_warehouse()

@@ -36,3 +36,22 @@ def missing_warehouse(tmp_path, monkeypatch) -> Path:
 def _release_warehouse_files() -> Iterator[None]:
     yield
     queries.close_all()
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path, monkeypatch) -> Path:
+    """Users, the audit log and the pseudonym key of this test, never the repository's."""
+    from warehouse.access.state import STATE_ENV
+
+    path = tmp_path / "state"
+    monkeypatch.setenv(STATE_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def residents_warehouse(tmp_path, monkeypatch) -> Path:
+    from dashboard_fixture import build_warehouse_with_residents
+
+    path = build_warehouse_with_residents(tmp_path / "warehouse.duckdb")
+    monkeypatch.setenv(queries.WAREHOUSE_ENV, str(path))
+    return path

@@ -14,9 +14,17 @@ from dashboard_fixture import (
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
+from dashboards import access
+from warehouse.access.roles import Role, User
 
-def _run(page: str | None = None) -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=30).run()
+# These pages are for engineers and analysts; sign-in itself is tested in test_dashboard_access.py.
+ENGINEER = User("engineer", Role.ENGINEER)
+
+
+def _run(page: str | None = None, user: User = ENGINEER) -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.session_state[access.USER_KEY] = user
+    app.run()
     if page is not None:
         app.switch_page(page).run()
     assert not app.exception, [e.value for e in app.exception]

@@ -18,14 +18,20 @@ from pathlib import Path
 
 import pytest
 from dashboard_fixture import (
+    ANN,
     APP,
     FAILED_ERROR,
     RAW_RECORD_SENTINEL,
     ROWS_LOADED,
     ROWS_REJECTED,
     build_warehouse,
+    build_warehouse_with_residents,
 )
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from dashboards import access
+from warehouse.access import audit, demo_accounts
+from warehouse.access.roles import Role
 
 REPO = APP.parents[1]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -70,6 +76,9 @@ STREAMLIT_WITH_DEFAULT_SIGNALS = (
 
 class StreamlitServer:
     def __init__(self, warehouse: Path, log: Path) -> None:
+        self.state = log.parent / "state"
+        # Demo accounts with random passwords, as `make demo` makes them: name -> password.
+        self.passwords = {name: password for name, _, _, password in demo_accounts(self.state)}
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("w")
@@ -92,7 +101,7 @@ class StreamlitServer:
                 "false",
             ],
             cwd=REPO,
-            env={**os.environ, "COUNCIL_WAREHOUSE": str(warehouse)},
+            env={**os.environ, "COUNCIL_WAREHOUSE": str(warehouse), "COUNCIL_STATE": str(self.state)},
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -157,6 +166,12 @@ def served_without_warehouse(tmp_path_factory) -> Iterator[StreamlitServer]:
     yield from _serve(folder / "warehouse.duckdb", folder / "streamlit.log")
 
 
+@pytest.fixture(scope="module")
+def served_residents(tmp_path_factory) -> Iterator[StreamlitServer]:
+    folder = tmp_path_factory.mktemp("residents")
+    yield from _serve(build_warehouse_with_residents(folder / "warehouse.duckdb"), folder / "streamlit.log")
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
@@ -191,8 +206,20 @@ def _screenshot(page: Page, name: str) -> Path:
     return path
 
 
+def _sign_in(page: Page, server: StreamlitServer, name: str, path: str = "") -> None:
+    page.goto(f"{server.url}/{path}")
+    if path:
+        # Signed out, no page but sign-in exists: Streamlit says "Page not found" in a dialog.
+        expect(page.get_by_role("dialog")).to_contain_text("Page not found")
+        page.keyboard.press("Escape")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password", exact=True).fill(server.passwords[name])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(f"Signed in as {name}")).to_be_visible()
+
+
 def test_warehouse_page_in_a_real_browser(served_app, page):
-    page.goto(served_app.url)
+    _sign_in(page, served_app, "engineer")
     expect(page.get_by_role("heading", name="Warehouse", exact=True)).to_be_visible()
     metrics = page.locator('[data-testid="stMetric"]')
     expect(metrics.filter(has_text="Rows loaded")).to_contain_text(f"{ROWS_LOADED:,}")
@@ -209,7 +236,7 @@ def test_warehouse_page_in_a_real_browser(served_app, page):
 
 
 def test_borough_page_in_a_real_browser(served_app, page):
-    page.goto(served_app.url)
+    _sign_in(page, served_app, "engineer")
     expect(page.get_by_role("heading", name="Warehouse", exact=True)).to_be_visible()
     page.get_by_role("link", name="Borough at a glance").click()
     expect(page.get_by_role("heading", name="Borough at a glance")).to_be_visible()
@@ -221,9 +248,112 @@ def test_borough_page_in_a_real_browser(served_app, page):
 
 
 def test_unbuilt_warehouse_in_a_real_browser(served_without_warehouse, page):
-    page.goto(served_without_warehouse.url)
+    _sign_in(page, served_without_warehouse, "engineer")
     message = page.locator('[data-testid="stAlertContentInfo"]')
     expect(message).to_contain_text("No warehouse has been built")
     expect(message).to_contain_text("council build")
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     _screenshot(page, "warehouse-not-built")
+
+
+ROLE_ACCOUNTS = {
+    Role.FRONTLINE: "housing.manager",
+    Role.ANALYST: "analyst",
+    Role.SCRUTINY: "scrutiny",
+    Role.DPO: "dpo",
+    Role.ENGINEER: "engineer",
+}
+
+
+def test_sign_in_is_required_and_each_role_sees_only_its_pages(served_residents, page):
+    page.goto(f"{served_residents.url}/dpo_audit")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("heading", name="Access audit")).to_have_count(0)
+    _screenshot(page, "sign-in")
+    for role, name in ROLE_ACCOUNTS.items():
+        page.context.clear_cookies()
+        _sign_in(page, served_residents, name)
+        landing = access.landing_page(access.User(name, role, "housing" if role is Role.FRONTLINE else None))
+        expect(page.get_by_role("heading", name=landing.title, exact=True)).to_be_visible()
+        _wait_for_render(page)
+        _screenshot(page, f"landing-{role}")
+        # Streamlit draws no navigation for a single page (scrutiny has one).
+        permitted = [spec for spec in access.PAGES if role in spec.roles]
+        sidebar = page.locator('[data-testid="stSidebarNav"]')
+        for spec in access.PAGES:
+            link = sidebar.get_by_role("link", name=spec.title, exact=True)
+            expect(link).to_have_count(1 if spec in permitted and len(permitted) > 1 else 0)
+    # Editing the URL to a page the role may not open: a new session, which must sign in again,
+    # and after signing in as scrutiny the audit page is still not there.
+    _sign_in(page, served_residents, "scrutiny", "dpo_audit")
+    expect(page.get_by_role("heading", name="Access audit")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Demand for services")).to_be_visible()
+
+
+def _select_first_row(page: Page, table) -> None:
+    """Tick the first row of a selectable dataframe (drawn on a canvas: click its checkbox cell)."""
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)
+
+
+def test_frontline_search_card_purpose_and_audit(served_residents, page):
+    _sign_in(page, served_residents, "housing.manager")
+    page.get_by_label("Search").fill("Anne Lea")
+    page.get_by_label("Search").press("Enter")
+    results = page.locator('[data-testid="stDataFrame"]')
+    expect(results).to_have_count(1)
+    _wait_for_render(page)
+    _screenshot(page, "frontline-search")
+    _select_first_row(page, results.first)
+    expect(page.get_by_text("Why are you opening resident")).to_be_visible()
+    page.get_by_role("button", name="Open the record").click()
+    expect(page.get_by_role("heading", name="Ann Lee")).to_be_visible()
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(1)
+    _wait_for_render(page)
+    assert "Bob" not in page.content()
+    _screenshot(page, "frontline-resident")
+    viewed = audit.AuditLog(served_residents.state).records()
+    viewed = viewed[viewed["action"] == audit.VIEW_RESIDENT]
+    assert list(viewed["resident_id"]) == [ANN] and list(viewed["user"]) == ["housing.manager"]
+
+    page.get_by_role("button", name="Property").click()
+    expect(page.get_by_text("Why are you opening property")).to_be_visible()
+    page.get_by_role("button", name="Open the record").click()
+    expect(page.get_by_role("heading", name="Who lived here, when")).to_be_visible()
+    _wait_for_render(page)
+    _screenshot(page, "frontline-property")
+
+    page.context.clear_cookies()
+    _sign_in(page, served_residents, "dpo")
+    table = page.locator('[data-testid="stDataFrame"]')
+    expect(table).to_have_count(1)
+    expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text("chain is intact")
+    _wait_for_render(page)
+    _screenshot(page, "dpo-audit")
+    page.get_by_role("link", name="Subject access request").click()
+    page.get_by_label("Find the requester").fill("Ann Lee 01/02/1980")
+    page.get_by_label("Find the requester").press("Enter")
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)
+    _wait_for_render(page)
+    _select_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export everything").click()
+    assert download.value.suggested_filename == f"subject_access_resident_{ANN}.xlsx"
+    _wait_for_render(page)
+    _screenshot(page, "dpo-subject-access")
+
+
+def test_scrutiny_download_is_suppressed(served_residents, page):
+    _sign_in(page, served_residents, "scrutiny")
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+    _wait_for_render(page)
+    _screenshot(page, "scrutiny-demand")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download (CSV): Residents starting with each service, by year").click()
+    csv = Path(download.value.path()).read_text()
+    lines = {line.split(",")[0]: line.split(",") for line in csv.splitlines()}
+    assert lines["homelessness"][-2] == "[c]", csv  # 2024: 3 residents
+    assert lines["council_tax"][-2] == "46"
+    for line in csv.splitlines()[1:]:
+        for cell in line.split(",")[1:]:
+            assert cell == "[c]" or int(cell) == 0 or int(cell) >= 5, csv
