@@ -40,9 +40,20 @@ def service_label(service: str) -> str:
 
 @st.cache_data(ttl=queries.CACHE_TTL, show_spinner=False)
 def year_range(warehouse: Warehouse) -> tuple[int, int]:
+    """The first year with a start and the last year the extracts cover in full.
+
+    A year the newest extract only reaches into (2026 for an extract of 5 January 2026) would
+    show every service falling, so trend pages stop at the last complete year.
+    """
     fct = residents.relation(warehouse, "fct_service_involvement")
     found = queries.query(
-        warehouse, f"select min(year(started_on)) as lo, max(year(started_on)) as hi from {fct}"
+        warehouse,
+        f"""
+        select
+            (select min(year(started_on)) from {fct}) as lo,
+            (select year(max(extract_date) + interval 1 day) - 1 from audit.load_log
+             where status = 'loaded' and source_system not in ('gazetteer', 'ons')) as hi
+        """,
     ).iloc[0]
     return int(found["lo"]), int(found["hi"])
 

@@ -36,8 +36,8 @@ LOAD_LOG = [
     (
         "housing",
         "tenancies",
-        "housing/2024-04-01/tenancies.csv",
-        date(2024, 4, 1),
+        "housing/2025-01-06/tenancies.csv",
+        date(2025, 1, 6),  # a delta into the new year: 2024 is complete, 2025 is not
         80,
         80,
         0,
@@ -199,6 +199,7 @@ STARTS = {
     ("council_tax", 2023): 40, ("council_tax", 2024): 46,
     ("homelessness", 2023): 12, ("homelessness", 2024): 3,
     ("looked_after", 2023): 6, ("looked_after", 2024): 7,
+    ("council_tax", 2025): 9,  # the partial year the newest extract reaches into
 }
 SERVICE_SYSTEM = {"council_tax": "revenues", "homelessness": "housing", "looked_after": "childrens_social_care"}
 

@@ -41,7 +41,7 @@ def test_load_accounting_adds_up_from_the_fixture(warehouse_file):
     assert log["rows_rejected"].sum() == ROWS_REJECTED
 
     sources = queries.sources_summary(warehouse).set_index("source_system")
-    assert sources.loc["housing", "extract_dates"] == "2024-01-01, 2024-04-01"
+    assert sources.loc["housing", "extract_dates"] == "2024-01-01, 2025-01-06"
     assert sources.loc["revenues", "failed_files"] == 1
     assert sources["rows_loaded"].sum() == ROWS_LOADED
 
