@@ -12,8 +12,8 @@ RESIDENTS ?= 60000
 SEED ?= 42
 PORT ?= 8501
 DATA ?= data
-# The demo borough's last extract is dated 2026-01-05: judge its freshness the day after.
-DEMO_AS_OF ?= 2026-01-06
+# The demo borough's last extract is dated 2026-01-05: judge its freshness on that day.
+DEMO_AS_OF ?= 2026-01-05
 export UV_LINK_MODE := copy
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 

@@ -48,7 +48,7 @@ class Settings:
 
 def as_of() -> dt.date:
     """The day freshness is judged on: today, unless COUNCIL_AS_OF names another (the demo's
-    borough stops delivering on its last extract date, so the demo sets it to the day after)."""
+    borough stops delivering on its last extract date, so the demo sets it to that day)."""
     value = os.environ.get("COUNCIL_AS_OF")
     return dt.date.fromisoformat(value) if value else dt.date.today()
 

@@ -1,8 +1,5 @@
 """Data quality and freshness, per source: last extract, load accounting, rejects, matches, checks."""
 
-from datetime import date
-
-import pandas as pd
 import streamlit as st
 
 from dashboards import access, queries, ui
@@ -12,38 +9,41 @@ st.title("Data quality and freshness")
 warehouse = ui.open_warehouse()
 build = queries.build_info(warehouse)
 st.caption(f"From the published warehouse, built {ui.format_timestamp(build['finished_at'])}. No personal data.")
-# An extract older than this when the warehouse was built is flagged as stale: systems deliver
-# deltas at least monthly.
-STALE_AFTER_DAYS = 35
-
 if not queries.has_relation(warehouse, "audit", "load_log"):
     st.warning("No `audit.load_log`: nothing has been loaded. " + queries.BUILD_HINT)
     st.stop()
 
 sources = queries.sources_summary(warehouse)
-reference = pd.Timestamp(build["finished_at"]).normalize() if build["finished_at"] is not None else pd.Timestamp(date.today())
-sources["days_old"] = (reference - pd.to_datetime(sources["latest_extract"])).dt.days
-sources["fresh"] = sources["days_old"].map(lambda d: "stale" if d > STALE_AFTER_DAYS else "fresh")
+checks = queries.build_checks(warehouse)
+# Freshness is the pipeline's own verdict (each table's `delivered_on_time` check, judged on the
+# source's delivery cadence), so this page and Dagster never disagree about a late source.
+if checks is not None and (checks["check_name"] == "delivered_on_time").any():
+    on_time = checks[checks["check_name"] == "delivered_on_time"]
+    on_time = on_time.assign(source_system=on_time["asset_key"].str.split("/").str[1]).groupby("source_system")["passed"].all()
+    sources["fresh"] = sources["source_system"].map(on_time).map({True: "on time", False: "late"}).fillna("not checked")
+else:
+    sources["fresh"] = "not checked"
 sources["reject_rate"] = sources["rows_rejected"] / sources["rows_in_files"].where(sources["rows_in_files"] > 0)
 matches = queries.address_match_rates(warehouse)
 people = queries.person_link_rates(warehouse)
 table = sources.merge(matches, on="source_system", how="left").merge(people, on="source_system", how="left")
 table.insert(0, "system", table["source_system"].map(ui.system_label))
 
-stale = table[table["fresh"] == "stale"]
-if stale.empty:
-    st.success(f"Every source delivered within {STALE_AFTER_DAYS} days of the build.", icon=":material/check_circle:")
+late = table[table["fresh"] == "late"]
+if (table["fresh"] == "not checked").all():
+    st.info("This build recorded no delivery checks (`audit.build_checks`).", icon=":material/schedule:")
+elif late.empty:
+    st.success("Every source delivered within its expected cadence.", icon=":material/check_circle:")
 else:
-    st.warning("Stale: " + ", ".join(f"{r.system} ({r.days_old} days)" for r in stale.itertuples()), icon=":material/schedule:")
+    st.warning("Late, against the source's delivery cadence: " + ", ".join(late["system"]), icon=":material/schedule:")
 
 st.header("Per source", divider="gray")
-columns = ["system", "latest_extract", "days_old", "fresh", "files", "failed_files", "rows_in_files", "rows_loaded",
+columns = ["system", "latest_extract", "fresh", "files", "failed_files", "rows_in_files", "rows_loaded",
            "rows_rejected", "reject_rate"]
 config = {
     "system": st.column_config.TextColumn("Source"),
     "latest_extract": st.column_config.DateColumn("Last extract", format=ui.DATE_FORMAT),
-    "days_old": st.column_config.NumberColumn("Days old at build"),
-    "fresh": st.column_config.TextColumn("Freshness"),
+    "fresh": st.column_config.TextColumn("Delivered on time"),
     "files": ui.count_column("Files"),
     "failed_files": ui.count_column("Failed files"),
     "rows_in_files": ui.count_column("Rows in files"),

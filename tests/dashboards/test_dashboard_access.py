@@ -251,3 +251,19 @@ def test_property_view_names_only_residents_known_to_the_service(residents_wareh
     assert _records(state_dir)[0]["uprn"] == HOUSE
     refused = _page("frontline_property", CSC, uprn=str(HOUSE))
     assert "No resident known to your service" in refused.error[0].value
+
+
+def test_freshness_is_the_pipelines_own_delivery_check(residents_warehouse):
+    import duckdb
+
+    with duckdb.connect(str(residents_warehouse)) as db:
+        db.executemany(
+            "insert into audit.build_checks values ('b2', ?, 'delivered_on_time', ?, 'WARN')",
+            [("raw/housing/tenancies", False), ("raw/revenues/council_tax_accounts", True)],
+        )
+    app = _page("engineers_quality", User("engineer", Role.ENGINEER))
+    per_source = app.dataframe[0].value.set_index("system")
+    assert per_source.loc["Housing", "fresh"] == "late"
+    assert per_source.loc["Council tax", "fresh"] == "on time"
+    assert per_source.loc["Local Land and Property Gazetteer", "fresh"] == "not checked"
+    assert any("Late, against the source's delivery cadence: Housing" in w.value for w in app.warning)
