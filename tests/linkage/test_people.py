@@ -25,10 +25,40 @@ def _truth(data) -> tuple[dict[str, str], list[dict]]:
 def test_small_borough_person_accuracy(linked):
     with duckdb.connect(str(linked["warehouse"]), read_only=True) as con:
         figures = evaluate_people(con, linked["data"])
-    # Measured at 2,000 residents (default mess): precision 0.998, recall 0.97.
-    assert figures["precision"] >= 0.99
-    assert figures["recall"] >= 0.95
+    # Measured at 2,000 residents (default mess): precision 0.999, recall 0.992
+    # (0.975 before household links and moves from closed periods only).
+    assert figures["precision"] >= 0.995
+    assert figures["recall"] >= 0.985
     assert figures["share_residents_merging_people"] <= 0.005
+
+
+def test_a_married_name_stays_one_resident(linked):
+    """Records of one person under one forename but two surnames (a married name, mostly with a
+    move and no date of birth on the council tax record) end up in one resident."""
+    records, _ = _truth(linked["data"])
+    residents = _residents(linked["warehouse"])
+    with duckdb.connect(str(linked["warehouse"]), read_only=True) as con:
+        names = {
+            k: (f, s)
+            for k, f, s in con.execute(
+                "select person_record_key, forename_std, surname_std from intermediate.int_person_records"
+            ).fetchall()
+        }
+    by_person: dict[str, list[str]] = {}
+    for key, person in records.items():
+        if key in residents and key in names:
+            by_person.setdefault(person, []).append(key)
+    pairs = [
+        (a, b)
+        for keys in by_person.values()
+        for i, a in enumerate(keys)
+        for b in keys[i + 1 :]
+        if names[a][0] == names[b][0] and names[a][1] != names[b][1]
+    ]
+    assert len(pairs) > 50
+    together = sum(residents[a] == residents[b] for a, b in pairs)
+    # Measured at 2,000 residents: 0.94 of 222 pairs (0.81 before household links).
+    assert together / len(pairs) >= 0.9
 
 
 @pytest.mark.parametrize("relation", ["twin_of", "junior_of"])
@@ -81,10 +111,22 @@ def test_every_model_link_is_explained(linked):
         assert weight is not None
         for comparison in ("forename", "surname", "date_of_birth", "location"):
             assert comparison in explanation
+    with duckdb.connect(str(linked["warehouse"]), read_only=True) as con:
+        household = [
+            e
+            for (e,) in con.execute(
+                "select explanation from linkage.resident_links where basis = 'household' and same_resident"
+            ).fetchall()
+        ]
+    assert household
+    assert all(e.startswith("household:") for e in household)
 
 
-def test_resident_ids_survive_a_new_extract(borough, tmp_path):
-    """First build from the full extract only, then rebuild with the deltas: no renumbering."""
+def test_resident_ids_survive_a_new_extract(borough, linked, tmp_path):
+    """First build from the full extract only, then rebuild with the deltas: no renumbering.
+
+    Both runs reuse the trained model: the ids are under test, not training (which would double
+    the test's time)."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(borough / "build" / "warehouse.duckdb", warehouse)
     state = tmp_path / "state"
@@ -92,11 +134,11 @@ def test_resident_ids_survive_a_new_extract(borough, tmp_path):
         con.execute("create table keep_all as select * from intermediate.int_person_records")
         first_extract = con.execute("select min(extract_date) from keep_all").fetchone()[0]
         con.execute("delete from intermediate.int_person_records where extract_date > ?", [first_extract])
-        link_people(con, state)
+        link_people(con, state, trained_model=linked["model"])
         before = dict(con.execute("select person_record_key, resident_id from linkage.resident_records").fetchall())
         con.execute("delete from intermediate.int_person_records")
         con.execute("insert into intermediate.int_person_records select * from keep_all")
-        summary = link_people(con, state)
+        summary = link_people(con, state, trained_model=linked["model"])
         after = dict(con.execute("select person_record_key, resident_id from linkage.resident_records").fetchall())
         changes = con.execute("select previous_resident_id, resident_id from linkage.resident_id_changes").fetchall()
     assert len(after) > len(before)

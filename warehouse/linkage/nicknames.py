@@ -3,7 +3,8 @@
 ``data/nicknames.csv`` is the public list from github.com/carltonnorthern/nicknames
 (Apache License 2.0): each line is a name followed by names it is known by (robert, bob, rob,
 bobby, ...). It was compiled in the United States, so ``data/nicknames_uk.csv`` adds the short
-forms common in England that it lacks (Alfie, Izzy, Ellie, Mo). Two forenames are
+forms common in England that it lacks (Alfie, Izzy, Ellie, Mo), and the Polish and Yoruba
+diminutives a London borough meets (Kasia, Aga, Seun, Sade). Two forenames are
 nickname-related when some line of either file holds both.
 """
 

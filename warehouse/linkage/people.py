@@ -6,6 +6,10 @@ sampled down to ``em_max_pairs`` pairs, because EM's accuracy stops improving lo
 cost does. Pairs are then clustered under rules a probabilistic score cannot be trusted with:
 
 - a valid NHS number, NI number or UPN shared by two records links them (deterministic);
+- household links, for married names the model scores too harshly: two records under one
+  forename where one ends the day the other begins and a differently named companion made the
+  same move, or that begin (or end) at one UPRN on one day (a tenancy and its council tax
+  account);
 - two records whose dates of birth conflict beyond a day/month swap or a one-character typo, or
   that carry different valid identifiers of one kind, are never put in one resident (this is
   what keeps twins and a same-named parent and child at one address apart);
@@ -96,6 +100,8 @@ def comparisons() -> list[dict]:
                 _level(swapped_names, "swapped with surname"),
                 _level("list_contains(forename_aliases_l, forename_first_r)", "nickname"),
                 _level("jaro_winkler_similarity(forename_std_l, forename_std_r) >= 0.92", "typo (Jaro-Winkler >= 0.92)"),
+                # Short names: one slip moves Jaro-Winkler a long way (Sana, Sqna).
+                _level("damerau_levenshtein(forename_std_l, forename_std_r) <= 1", "one character apart"),
                 _level("forename_first_l = forename_first_r", "same first forename"),
                 _level("jaro_winkler_similarity(forename_std_l, forename_std_r) >= 0.8", "similar (Jaro-Winkler >= 0.8)"),
                 _level("ELSE", "different"),
@@ -112,6 +118,7 @@ def comparisons() -> list[dict]:
                 {**_level(swapped_names, "swapped with forename (scored under forename)"),
                  "m_probability": 0.5, "u_probability": 0.5, "fix_m_probability": True, "fix_u_probability": True},
                 _level("jaro_winkler_similarity(surname_std_l, surname_std_r) >= 0.92", "typo (Jaro-Winkler >= 0.92)"),
+                _level("damerau_levenshtein(surname_std_l, surname_std_r) <= 1", "one character apart"),
                 _level("list_has_any(surname_tokens_l, surname_tokens_r)", "shares a part"),
                 _level("ELSE", "different"),
             ],
@@ -148,9 +155,16 @@ def comparisons() -> list[dict]:
             "comparison_levels": [
                 _level("(len(uprns_l) = 0 and len(postcodes_l) = 0) or (len(uprns_r) = 0 and len(postcodes_r) = 0)",
                        "no address", null=True),
+                # Two systems opening (or closing) records for one person at one home on one day:
+                # a tenancy and its council tax account, even under a newly married name.
+                _level("list_has_any(tenures_l, tenures_r)", "same UPRN, from or until the same day"),
                 _level("list_has_any(uprns_l, uprns_r)", "same UPRN"),
-                _level("abs(date_diff('day', lived_until_l, lived_from_r)) <= 1 "
-                       "or abs(date_diff('day', lived_until_r, lived_from_l)) <= 1",
+                # A household moving together: someone who left one record's address the day it
+                # ended arrived, under the same name, at the other's the day it began.
+                _level("(list_has_any(moved_out_days_l, moved_in_days_r) and list_has_any(left_with_l, arrived_with_r)) "
+                       "or (list_has_any(moved_out_days_r, moved_in_days_l) and list_has_any(left_with_r, arrived_with_l))",
+                       "moved on the same day as a companion who moved with them"),
+                _level("list_has_any(moved_out_days_l, moved_in_days_r) or list_has_any(moved_out_days_r, moved_in_days_l)",
                        "moved: one address ends the day the other begins"),
                 _level(f"abs(date_diff('day', lived_until_l, lived_from_r)) <= {MOVE_DAYS} "
                        f"or abs(date_diff('day', lived_until_r, lived_from_l)) <= {MOVE_DAYS}",
@@ -191,6 +205,11 @@ def blocking_rules() -> list[dict]:
         "l.forename_std = r.surname_std and l.surname_std = r.forename_std",
         "l.surname_std = r.surname_std and l.forename_prefix = r.forename_prefix",
         "l.surname_std = r.surname_std and l.birth_year = r.birth_year",
+        # A move: one record ends the day the other begins (married names, missing dates of birth).
+        "l.forename_std = r.forename_std and l.moved_out_on = r.moved_in_on",
+        "l.forename_std = r.forename_std and l.moved_in_on = r.moved_out_on",
+        "l.surname_std = r.surname_std and l.moved_out_on = r.moved_in_on",
+        "l.surname_std = r.surname_std and l.moved_in_on = r.moved_out_on",
         "l.nhs_number = r.nhs_number",
         "l.ni_number = r.ni_number",
         "l.upn = r.upn",
@@ -198,6 +217,8 @@ def blocking_rules() -> list[dict]:
     dicts = [{"blocking_rule": r, "sql_dialect": "duckdb"} for r in rules]
     # Same forename at a shared UPRN: married names and mistyped surnames.
     dicts.append(block_on("forename_first", "uprns", arrays_to_explode=["uprns"]).create_blocking_rule_dict("duckdb"))
+    # Same surname at a shared UPRN: nicknames and mistyped forenames.
+    dicts.append(block_on("surname_std", "uprns", arrays_to_explode=["uprns"]).create_blocking_rule_dict("duckdb"))
     return dicts
 
 
@@ -230,11 +251,45 @@ def prepare_input(con: duckdb.DuckDBPyConnection) -> int:
             left join intermediate.int_address_records ar using (address_record_key)
             left join staging.stg_gazetteer__llpg g on g.uprn = m.uprn
         ),
+        periods as (
+            select pa.person_record_key, m.uprn, pa.started_on, pa.ended_on,
+                   p.forename_std || '|' || p.surname_std as signature
+            from intermediate.int_person_addresses pa
+            join intermediate.int_person_records p using (person_record_key)
+            left join {SCHEMA}.address_matches m using (address_record_key)
+        ),
+        -- Who else left (arrived at) the same UPRN on the same day: an equi-join on the UPRN and
+        -- the day, so its size follows the households, not the borough.
+        companions as (
+            select person_record_key,
+                   list(distinct signature) filter (where moved = 'left') as left_with,
+                   list(distinct signature) filter (where moved = 'arrived') as arrived_with,
+            from (
+                -- A companion under one's own name may be oneself in another system, or a
+                -- same-named parent or child: only a differently named companion counts.
+                select a.person_record_key, 'left' as moved, b.signature
+                from periods a join periods b on a.uprn = b.uprn and a.ended_on = b.ended_on
+                where a.person_record_key <> b.person_record_key and a.signature <> b.signature
+                union all
+                select a.person_record_key, 'arrived', b.signature
+                from periods a join periods b on a.uprn = b.uprn and a.started_on = b.started_on
+                where a.person_record_key <> b.person_record_key and a.signature <> b.signature
+            )
+            group by person_record_key
+        ),
         per_person as (
             select
                 person_record_key,
+                -- Closed periods only: an open one has not ended, so it is no move.
+                list(distinct ended_on) filter (where ended_on is not null) as moved_out_days,
+                list(distinct started_on) filter (where started_on is not null) as moved_in_days,
+                -- The record's last day, when every period is closed, and its first: blocking keys.
+                case when count(*) = count(ended_on) then max(ended_on) end as moved_out_on,
+                min(started_on) as moved_in_on,
                 list(distinct uprn) filter (where uprn is not null) as uprns,
                 list(distinct postcode) filter (where postcode is not null) as postcodes,
+                list_distinct(flatten(list([uprn || '+' || started_on, uprn || '-' || ended_on])
+                    filter (where uprn is not null))) as tenures,
                 min(started_on) as lived_from,
                 -- An open period runs to the last extract.
                 max(coalesce(ended_on, extract_date)) as lived_until,
@@ -272,13 +327,21 @@ def prepare_input(con: duckdb.DuckDBPyConnection) -> int:
             p.upn,
             coalesce(pp.uprns, []) as uprns,
             coalesce(pp.postcodes, []) as postcodes,
+            list_filter(coalesce(pp.tenures, []), lambda t: t is not null) as tenures,
             list_distinct(list_transform(coalesce(pp.postcodes, []), lambda pc: split_part(pc, ' ', 1))) as outcodes,
             split_part(coalesce(pp.postcodes, [])[1], ' ', 1) as outcode_first,
             pp.lived_from,
             pp.lived_until,
+            coalesce(pp.moved_out_days, []) as moved_out_days,
+            coalesce(pp.moved_in_days, []) as moved_in_days,
+            pp.moved_out_on,
+            pp.moved_in_on,
+            coalesce(c.left_with, []) as left_with,
+            coalesce(c.arrived_with, []) as arrived_with,
             ar.adult_from,
         from intermediate.int_person_records p
         left join per_person pp using (person_record_key)
+        left join companions c using (person_record_key)
         left join adult_roles ar using (person_record_key)
         left join _forename_aliases a on a.name = split_part(p.forename_std, ' ', 1)
     """)
@@ -455,21 +518,52 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
             f"on l.{column} = r.{column} and l.unique_id < r.unique_id"
             for column in ("nhs_number", "ni_number", "upn"))}
     """)
+    # Household links, for what the model scores a changed surname (a married name) too harshly
+    # to find; both need one forename and no conflicting sex, and the refusal rules still apply:
+    # - moved together: one record ends the day the other begins, and someone else left the
+    #   first address that day and arrived at the second under the same name;
+    # - one home from one day: two records at one UPRN that begin (or end) on the same day,
+    #   as a tenancy and its council tax account do.
+    con.execute(f"""
+        create or replace temp table _household_links as
+        with tenure as (
+            select unique_id, forename_std, sex, unnest(tenures) as tenure from {INPUT}
+        )
+        select distinct least(l.unique_id, r.unique_id) as key_l, greatest(l.unique_id, r.unique_id) as key_r
+        from {INPUT} l join {INPUT} r
+          on l.forename_std = r.forename_std and l.moved_out_on = r.moved_in_on and l.unique_id <> r.unique_id
+        where list_has_any(l.left_with, r.arrived_with) and coalesce(l.sex = r.sex, true)
+        union
+        select least(l.unique_id, r.unique_id), greatest(l.unique_id, r.unique_id)
+        from tenure l join tenure r
+          on l.tenure = r.tenure and l.forename_std = r.forename_std and l.unique_id < r.unique_id
+        where coalesce(l.sex = r.sex, true)
+    """)
     # Refusal rules, evaluated on every candidate pair that could end up in one resident.
     dob_conflict = """l.dob is not null and r.dob is not null and l.dob <> r.dob
         and coalesce(l.dob_swapped <> r.dob, true) and damerau_levenshtein(l.dob, r.dob) > 1"""
     id_conflict = """(l.nhs_number <> r.nhs_number) or (l.ni_number <> r.ni_number) or (l.upn <> r.upn)"""
-    # Twins: forenames with nothing in common (not equal, swapped, nicknames or similar).
+    # Twins: forenames with nothing in common: not equal, swapped, nicknames (also one slip away
+    # from one), one slip apart, one inside the other (Gina, Georgina) or similar.
     forename_conflict = """l.forename_std is not null and r.forename_std is not null
         and l.forename_std <> r.forename_std and l.forename_first <> r.forename_first
         and not (l.forename_std = r.surname_std and l.surname_std = r.forename_std)
         and not list_contains(l.forename_aliases, r.forename_first)
-        and jaro_winkler_similarity(l.forename_std, r.forename_std) < 0.8"""
+        and jaro_winkler_similarity(l.forename_std, r.forename_std) < 0.8
+        and damerau_levenshtein(l.forename_std, r.forename_std) > 1
+        and not contains(l.forename_std, r.forename_std) and not contains(r.forename_std, l.forename_std)
+        and coalesce(l.forename_std <> r.surname_std and l.surname_std <> r.forename_std, true)
+        and len(list_filter(l.forename_aliases, lambda a: damerau_levenshtein(a, r.forename_first) <= 1)) = 0
+        and len(list_filter(r.forename_aliases, lambda a: damerau_levenshtein(a, l.forename_first) <= 1)) = 0"""
     # A same-named child and parent: liable for council tax or a tenant before turning 18.
     age_conflict = f"""(l.birth_date is not null and r.adult_from < l.birth_date + interval {ADULT_AGE} year)
         or (r.birth_date is not null and l.adult_from < r.birth_date + interval {ADULT_AGE} year)"""
     edges = con.execute(f"""
         select key_l, key_r, 1 as priority, match_weight from _scored where match_probability >= {config.link_threshold}
+        union all
+        select h.key_l, h.key_r, 1, coalesce(s.match_weight, 0) from _household_links h
+        left join _scored s using (key_l, key_r)
+        where coalesce(s.match_probability < {config.link_threshold}, true)
         union all
         select key_l, key_r, 2, 99.0 from _identifier_links
         union all
@@ -497,7 +591,8 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
     # The rules on every scored pair first; then, on the groups that forms, every pair inside a
     # group (a conflict reached through a third record), until no group holds one. Checking the
     # scored pairs first keeps groups small, so the pairs inside them stay few.
-    cannot = conflicts("select key_l, key_r from _scored union select key_l, key_r from _identifier_links")
+    cannot = conflicts("select key_l, key_r from _scored union select key_l, key_r from _identifier_links "
+                       "union select key_l, key_r from _household_links")
     for _ in range(MAX_CLUSTER_PASSES):
         final, refused = _cluster(all_keys, edges, rejected, [(a, b) for a, b, _ in cannot])
         _insert(con, "_grouped", ["unique_id", "root"], list(final.items()))
@@ -548,15 +643,19 @@ def _write_outputs(con, config: LinkageConfig, model: dict, refused, cannot) -> 
         create or replace table {SCHEMA}.resident_links as
         with candidate as (
             select
-                coalesce(s.key_l, i.key_l, d.key_l) as key_l,
-                coalesce(s.key_r, i.key_r, d.key_r) as key_r,
+                k.key_l, k.key_r,
                 s.match_weight, s.match_probability, s.explanation,
                 i.key_l is not null as shares_identifier,
+                h.key_l is not null as household,
                 d.decision,
-            from _scored s
-            full outer join _identifier_links i on s.key_l = i.key_l and s.key_r = i.key_r
-            full outer join _decisions d
-              on coalesce(s.key_l, i.key_l) = d.key_l and coalesce(s.key_r, i.key_r) = d.key_r
+            from (
+                select key_l, key_r from _scored union select key_l, key_r from _identifier_links
+                union select key_l, key_r from _household_links union select key_l, key_r from _decisions
+            ) k
+            left join _scored s using (key_l, key_r)
+            left join _identifier_links i using (key_l, key_r)
+            left join _household_links h using (key_l, key_r)
+            left join _decisions d using (key_l, key_r)
         )
         select
             c.key_l as person_record_key_l,
@@ -568,12 +667,17 @@ def _write_outputs(con, config: LinkageConfig, model: dict, refused, cannot) -> 
                 when c.decision = 'reject' then 'review_rejected'
                 when c.shares_identifier then 'identifier'
                 when c.match_probability >= {config.link_threshold} then 'model'
+                when c.household then 'household'
                 else 'below_threshold'
             end as basis,
             cl.cluster = cr.cluster as same_resident,
             (c.key_l, c.key_r) in (select (key_l, key_r) from _refused) as refused_by_rule,
             (select any_value(rule) from _cannot k where k.key_l = c.key_l and k.key_r = c.key_r) as refusal_rule,
-            coalesce(c.explanation, 'shares a valid identifier') as explanation,
+            concat_ws('; ',
+                case when c.shares_identifier then 'shares a valid identifier' end,
+                case when c.household and coalesce(c.match_probability < {config.link_threshold}, true)
+                     then 'household: one forename, and moved with a companion or at one home from one day' end,
+                c.explanation) as explanation,
         from candidate c
         join _clusters cl on cl.unique_id = c.key_l
         join _clusters cr on cr.unique_id = c.key_r
