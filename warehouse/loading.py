@@ -224,7 +224,7 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceTable, extract: Extr
         con.execute("begin transaction")
         result.status, result.error, result.rows_loaded = "failed", str(failure), 0
         # Nothing is lost: every row the file held is kept as a reject with the file's reason.
-        rejects = _whole_file_rejects(extract, source, failure, rejects)
+        rejects = _whole_file_rejects(extract, source, failure)
         result.rows_in_file = len(rejects)
     except BaseException:
         con.execute("rollback")
@@ -302,7 +302,7 @@ def _records(extract: ExtractFile, source: SourceTable) -> Iterator[tuple[int, l
 
 
 def _whole_file_rejects(
-    extract: ExtractFile, source: SourceTable, failure: ExtractFileError, partial: list[Reject]
+    extract: ExtractFile, source: SourceTable, failure: ExtractFileError
 ) -> list[Reject]:
     """Every data row of a failed file, so the file's rows stay accounted for and kept."""
     reason = f"file rejected: {failure.message}"
