@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from warehouse.access.cli import users
-from warehouse.settings import REPO_ROOT, Settings, build_path_for
+from warehouse.settings import REPO_ROOT, Settings, build_path_for, state_dir_for
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,7 +172,7 @@ def review(ctx: click.Context, data_dir: Path, warehouse_file: Path | None, limi
     """Clerical review of person links: list the queue, then accept or reject pairs.
 
     Decisions are kept in DATA/state/ and override the model from the next build on."""
-    ctx.obj = {"state": data_dir.resolve() / "state"}
+    ctx.obj = {"state": state_dir_for(data_dir)}
     if ctx.invoked_subcommand:
         return
     import duckdb

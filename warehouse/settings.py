@@ -42,8 +42,17 @@ class Settings:
 
     @property
     def state_dir(self) -> Path:
-        """What must outlive every rebuild: stable resident ids and analysts' review decisions."""
-        return self.data_dir / "state"
+        return state_dir_for(self.data_dir)
+
+
+STATE_ENV = "COUNCIL_STATE"
+
+
+def state_dir_for(data_dir: Path) -> Path:
+    """What must outlive every rebuild: stable resident ids, review decisions, users, the audit
+    log. ``$COUNCIL_STATE`` when set, else ``DATA/state``; every reader and writer asks here."""
+    override = os.environ.get(STATE_ENV)
+    return Path(override).expanduser().resolve() if override else Path(data_dir).resolve() / "state"
 
 
 def as_of() -> dt.date:

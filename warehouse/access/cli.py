@@ -12,10 +12,7 @@ from pathlib import Path
 import click
 
 from warehouse.access.roles import SERVICES, Role
-
-
-def _state(data_dir: Path) -> Path:
-    return data_dir.resolve() / "state"
+from warehouse.settings import state_dir_for
 
 
 @click.group()
@@ -38,7 +35,7 @@ def users_add(name: str, role: str, service: str | None, data_dir: Path, replace
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = UserStore(_state(data_dir)).add(name, role, password, service, replace=replace)
+        user = UserStore(state_dir_for(data_dir)).add(name, role, password, service, replace=replace)
     except UserError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Added {user.name}: {user.label}")
@@ -50,7 +47,7 @@ def users_list(data_dir: Path) -> None:
     """List users and their roles (never their passwords)."""
     from warehouse.access.users import UserStore
 
-    for user in UserStore(_state(data_dir)).users():
+    for user in UserStore(state_dir_for(data_dir)).users():
         click.echo(f"{user.name}\t{user.label}")
 
 
@@ -61,6 +58,6 @@ def users_demo(data_dir: Path) -> None:
     from warehouse.access import demo_accounts
 
     click.echo("Demo accounts (passwords are shown only now; only their hashes are kept):")
-    for name, role, service, password in demo_accounts(_state(data_dir)):
+    for name, role, service, password in demo_accounts(state_dir_for(data_dir)):
         label = f"{role} ({service})" if service else role
         click.echo(f"  {name:<18} {label:<32} {password}")

@@ -9,22 +9,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from warehouse.settings import Settings
+from warehouse.settings import STATE_ENV, Settings, state_dir_for
 
-STATE_ENV = "COUNCIL_STATE"
+__all__ = ["STATE_ENV", "private_dir", "state_dir"]
 
 
 def state_dir() -> Path:
-    """``$COUNCIL_STATE``; else ``$COUNCIL_DATA/state``; else ``state/`` beside the published warehouse.
+    """The state folder (``warehouse.settings.state_dir_for``) of the data folder in use.
 
-    The last keeps the app and the build agreeing when the app is started with only
-    ``COUNCIL_WAREHOUSE`` (``council serve --warehouse DATA/warehouse.duckdb``).
+    Without ``COUNCIL_DATA`` the data folder is the published warehouse's, so the app started with
+    only ``COUNCIL_WAREHOUSE`` (``streamlit run`` by hand) still agrees with the build.
     """
-    if os.environ.get(STATE_ENV):
-        return Path(os.environ[STATE_ENV]).expanduser().resolve()
-    if os.environ.get("COUNCIL_DATA"):
-        return Settings.from_env().state_dir
-    return Settings.from_env().warehouse.parent / "state"
+    settings = Settings.from_env()
+    return state_dir_for(settings.data_dir if os.environ.get("COUNCIL_DATA") else settings.warehouse.parent)
 
 
 def private_dir(path: Path) -> Path:

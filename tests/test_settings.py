@@ -1,0 +1,25 @@
+"""Everything that outlives a rebuild is read and written in one state folder."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from warehouse.access.state import state_dir
+from warehouse.access.users import UserStore
+from warehouse.cli import main
+from warehouse.settings import Settings
+
+
+def test_the_app_the_build_and_the_cli_agree_on_the_state_folder(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    monkeypatch.setenv("COUNCIL_DATA", str(data))
+    monkeypatch.delenv("COUNCIL_STATE", raising=False)
+    assert Settings.from_env().state_dir == state_dir() == data / "state"
+
+    elsewhere = tmp_path / "secure"
+    monkeypatch.setenv("COUNCIL_STATE", str(elsewhere))
+    assert Settings.from_env().state_dir == state_dir() == elsewhere
+    added = CliRunner().invoke(main, ["users", "add", "ada", "--role", "analyst", "--data", str(data)],
+                               input="a long enough password\n")
+    assert added.exit_code == 0, added.output
+    assert [u.name for u in UserStore(state_dir()).users()] == ["ada"]
