@@ -164,14 +164,7 @@ def build(ctx: Context, send_plans: pd.DataFrame) -> dict[str, TableData]:
         "Date_of_Death": np.where(d >= NEVER, BLANK, d), "_person": pids, "_created": created,
     })
 
-    s = ctx.spells
-    sp = s[s["person_id"].isin(pids)].copy()
-    sp["first"] = first.reindex(sp["person_id"].to_numpy()).to_numpy()
-    sp = sp[sp["end"] > sp["first"]]
-    # The home a person lived in on 1 January 2016 was theirs from before, as far back as the care record.
-    moved_in = ctx.backdated_start(sp["household_id"].to_numpy(), sp["start"].to_numpy(), ctx.dob[sp["person_id"].to_numpy()])
-    sp["from"] = np.maximum(moved_in, sp["first"].to_numpy())
-    sp = sp.iloc[order_by(sp["from"].to_numpy(), sp["person_id"].to_numpy())].reset_index(drop=True)
+    sp = ctx.address_history(pids, first)
     na = len(sp)
     a_end = sp["end"].to_numpy()
     addresses = pd.DataFrame({

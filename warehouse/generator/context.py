@@ -10,6 +10,7 @@ import pandas as pd
 from .calendar import SIM_START
 from .geography import Borough
 from .population import Population
+from .tables import order_by
 
 _SHIFT = 1 << 20  # day numbers stay far below this
 
@@ -64,6 +65,18 @@ class Context:
         if dob is not None:
             out = np.where(start == SIM_START, np.maximum(out, dob), out)
         return out
+
+    def address_history(self, pids: np.ndarray, first: pd.Series) -> pd.DataFrame:
+        """Each person's homes from ``first`` (their first day on the case record) on, oldest first.
+
+        A home lived in on the first simulated day was theirs from before, as far back as the record.
+        """
+        sp = self.spells[self.spells["person_id"].isin(pids)].copy()
+        sp["first"] = first.reindex(sp["person_id"].to_numpy()).to_numpy()
+        sp = sp[sp["end"] > sp["first"]]
+        moved_in = self.backdated_start(sp["household_id"].to_numpy(), sp["start"].to_numpy(), self.dob[sp["person_id"].to_numpy()])
+        sp["from"] = np.maximum(moved_in, sp["first"].to_numpy())
+        return sp.iloc[order_by(sp["from"].to_numpy(), sp["person_id"].to_numpy())].reset_index(drop=True)
 
     def stress(self, household: np.ndarray, year_index: np.ndarray | int) -> np.ndarray:
         s = self.pop.stress[household, year_index]
