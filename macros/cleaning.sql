@@ -14,9 +14,7 @@
 {#- Trimmed text, or null when empty or a placeholder. -#}
 {% macro clean_text(column) -%}
     case
-        when upper(trim({{ column }})) in (
-            {%- for value in placeholder_values() %}'{{ value }}'{{ ", " if not loop.last }}{% endfor -%}
-        ) then null
+        when upper(trim({{ column }})) in ('{{ placeholder_values() | join("', '") }}') then null
         else trim({{ column }})
     end
 {%- endmacro %}

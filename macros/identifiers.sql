@@ -22,9 +22,9 @@
         when not regexp_full_match({{ candidate }}, '[0-9]{10}') then false
         else (
             11 - (
-                {%- for position in range(1, 10) %}
+    {%- for position in range(1, 10) %}
                 try_cast(substr({{ candidate }}, {{ position }}, 1) as integer) * {{ 11 - position }}{{ " +" if not loop.last }}
-                {%- endfor %}
+    {%- endfor %}
             ) % 11
         ) % 11 = try_cast(substr({{ candidate }}, 10, 1) as integer)
     end
@@ -74,9 +74,9 @@
         else substr(
             '{{ upn_alphabet() }}',
             ((
-                {%- for position in range(2, 13) %}
+    {%- for position in range(2, 13) %}
                 try_cast(substr({{ candidate }}, {{ position }}, 1) as integer) * {{ position }} +
-                {%- endfor %}
+    {%- endfor %}
                 (case
                     when substr({{ candidate }}, 13, 1) between '0' and '9'
                         then try_cast(substr({{ candidate }}, 13, 1) as integer)

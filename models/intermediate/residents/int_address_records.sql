@@ -34,25 +34,74 @@ send_persons as (
 ),
 
 unioned as (
-    select source_system, 'tenancies' as source_table, source_record_id, address_text, address_std, postcode, uprn_supplied
+    select
+        source_system,
+        'tenancies' as source_table,
+        source_record_id,
+        address_text,
+        address_std,
+        postcode,
+        uprn_supplied
     from tenancies
     union all
-    select source_system, 'homelessness_cases', source_record_id, address_text, address_std, postcode, uprn_supplied
+    select
+        source_system,
+        'homelessness_cases',
+        source_record_id,
+        address_text,
+        address_std,
+        postcode,
+        uprn_supplied
     from homelessness_cases
     union all
-    select source_system, 'temporary_accommodation', source_record_id, address_text, address_std, postcode, uprn_supplied
+    select
+        source_system,
+        'temporary_accommodation',
+        source_record_id,
+        address_text,
+        address_std,
+        postcode,
+        uprn_supplied
     from temporary_accommodation
     union all
-    select source_system, 'accounts', source_record_id, address_text, address_std, postcode, uprn_supplied
+    select
+        source_system,
+        'accounts',
+        source_record_id,
+        address_text,
+        address_std,
+        postcode,
+        uprn_supplied
     from council_tax_accounts
     union all
-    select source_system, 'addresses', source_record_id, address_text, address_std, postcode, uprn_supplied
+    select
+        source_system,
+        'addresses',
+        source_record_id,
+        address_text,
+        address_std,
+        postcode,
+        uprn_supplied
     from adult_social_care_addresses
     union all
-    select source_system, 'addresses', source_record_id, address_text, address_std, postcode, uprn_supplied
+    select
+        source_system,
+        'addresses',
+        source_record_id,
+        address_text,
+        address_std,
+        postcode,
+        uprn_supplied
     from childrens_social_care_addresses
     union all
-    select source_system, 'persons', source_record_id, address_text, address_std, postcode, uprn_supplied
+    select
+        source_system,
+        'persons',
+        source_record_id,
+        address_text,
+        address_std,
+        postcode,
+        uprn_supplied
     from send_persons
 ),
 
@@ -65,7 +114,7 @@ keyed as (
         address_text,
         address_std,
         postcode,
-        uprn_supplied,
+        uprn_supplied
     from unioned
 )
 

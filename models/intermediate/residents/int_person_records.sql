@@ -26,33 +26,88 @@ send as (
 
 unioned as (
     select
-        source_system, 'persons' as source_table, source_record_id,
-        forename, surname, forename_std, surname_std, birth_date, sex,
-        nhs_number, ni_number, upn, cast(null as date) as died_on, extract_date,
+        source_system,
+        'persons' as source_table,
+        source_record_id,
+        forename,
+        surname,
+        forename_std,
+        surname_std,
+        birth_date,
+        sex,
+        nhs_number,
+        ni_number,
+        upn,
+        cast(null as date) as died_on,
+        extract_date
     from housing
     union all
     select
-        source_system, 'liable_parties', source_record_id,
-        forename, surname, forename_std, surname_std, birth_date, sex,
-        nhs_number, ni_number, upn, cast(null as date), extract_date,
+        source_system,
+        'liable_parties',
+        source_record_id,
+        forename,
+        surname,
+        forename_std,
+        surname_std,
+        birth_date,
+        sex,
+        nhs_number,
+        ni_number,
+        upn,
+        cast(null as date),
+        extract_date
     from revenues
     union all
     select
-        source_system, 'persons', source_record_id,
-        forename, surname, forename_std, surname_std, birth_date, sex,
-        nhs_number, ni_number, upn, died_on, extract_date,
+        source_system,
+        'persons',
+        source_record_id,
+        forename,
+        surname,
+        forename_std,
+        surname_std,
+        birth_date,
+        sex,
+        nhs_number,
+        ni_number,
+        upn,
+        died_on,
+        extract_date
     from adult_social_care
     union all
     select
-        source_system, 'children', source_record_id,
-        forename, surname, forename_std, surname_std, birth_date, sex,
-        nhs_number, ni_number, upn, died_on, extract_date,
+        source_system,
+        'children',
+        source_record_id,
+        forename,
+        surname,
+        forename_std,
+        surname_std,
+        birth_date,
+        sex,
+        nhs_number,
+        ni_number,
+        upn,
+        died_on,
+        extract_date
     from childrens_social_care
     union all
     select
-        source_system, 'persons', source_record_id,
-        forename, surname, forename_std, surname_std, birth_date, sex,
-        nhs_number, ni_number, upn, cast(null as date), extract_date,
+        source_system,
+        'persons',
+        source_record_id,
+        forename,
+        surname,
+        forename_std,
+        surname_std,
+        birth_date,
+        sex,
+        nhs_number,
+        ni_number,
+        upn,
+        cast(null as date),
+        extract_date
     from send
 ),
 
@@ -73,7 +128,7 @@ standardised as (
         ni_number,
         upn,
         died_on,
-        extract_date,
+        extract_date
     from unioned
 )
 

@@ -15,7 +15,7 @@ bridged as (
         resolved_to,
         method,
         cast(score as double) as score,
-        detail,
+        detail
     from matches
 )
 

@@ -12,7 +12,7 @@ bridged as (
         source_table,
         source_record_id,
         resident_id,
-        cast(strongest_link_weight as double) as match_weight,
+        cast(strongest_link_weight as double) as match_weight
     from resident_records
 )
 

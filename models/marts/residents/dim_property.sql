@@ -20,7 +20,7 @@ properties as (
         lsoa_code,
         x_coordinate,
         y_coordinate,
-        is_current,
+        is_current
     from gazetteer
 )
 

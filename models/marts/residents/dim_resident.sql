@@ -19,7 +19,9 @@ episodes as (
 ),
 
 records as (
-    select resident_records.resident_id, person_records.*
+    select
+        resident_records.resident_id,
+        person_records.*
     from resident_records
     inner join person_records on resident_records.person_record_key = person_records.person_record_key
 ),
@@ -37,28 +39,37 @@ best_details as (
         max(died_on) as died_on,
         max(nhs_number) is not null as has_nhs_number,
         max(ni_number) is not null as has_ni_number,
-        max(upn) is not null as has_upn,
+        max(upn) is not null as has_upn
     from records
     group by resident_id
 ),
 
 current_address as (
-    select resident_id, uprn as current_uprn, started_on as current_address_since,
+    select
+        resident_id,
+        uprn as current_uprn,
+        started_on as current_address_since
     from resident_addresses
     qualify row_number() over (
-        partition by resident_id order by is_open desc, ended_on desc nulls first, started_on desc nulls last, uprn
+        partition by resident_id order by is_open desc, ended_on desc nulls first, started_on desc nulls last, uprn asc
     ) = 1
 ),
 
 seen as (
-    select resident_id, min(started_on) as first_seen_on, max(coalesce(ended_on, started_on)) as last_seen_on,
-        list(distinct service order by service) as services,
+    select
+        resident_id,
+        min(started_on) as first_seen_on,
+        max(coalesce(ended_on, started_on)) as last_seen_on,
+        list(distinct service order by service) as services
     from episodes
     group by resident_id
 ),
 
 address_seen as (
-    select resident_id, min(started_on) as first_seen_on, max(ended_on) as last_seen_on,
+    select
+        resident_id,
+        min(started_on) as first_seen_on,
+        max(ended_on) as last_seen_on
     from resident_addresses
     group by resident_id
 ),
@@ -80,7 +91,7 @@ residents as (
         greatest(seen.last_seen_on, address_seen.last_seen_on) as last_seen_on,
         best_details.has_nhs_number,
         best_details.has_ni_number,
-        best_details.has_upn,
+        best_details.has_upn
     from best_details
     left join current_address using (resident_id)
     left join seen using (resident_id)

@@ -19,7 +19,7 @@ involvement as (
         episodes.detail,
         episodes.started_on,
         episodes.ended_on,
-        episodes.ended_on is null as is_open,
+        episodes.ended_on is null as is_open
     from episodes
     inner join resident_records on episodes.person_record_key = resident_records.person_record_key
 )

@@ -29,7 +29,7 @@ periods as (
         person_addresses.started_on,
         -- An open period runs to the extract that last reported it.
         coalesce(person_addresses.ended_on, person_records.extract_date) as ended_on,
-        person_addresses.ended_on is null as is_open,
+        person_addresses.ended_on is null as is_open
     from person_addresses
     inner join address_matches on person_addresses.address_record_key = address_matches.address_record_key
     inner join resident_records on person_addresses.person_record_key = resident_records.person_record_key

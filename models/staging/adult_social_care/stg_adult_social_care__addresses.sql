@@ -14,7 +14,7 @@ latest as (
 addressed as (
     select
         *,
-        {{ address_line(['address_line_1', 'address_line_2', 'address_line_3']) }} as address_text,
+        {{ address_line(['address_line_1', 'address_line_2', 'address_line_3']) }} as address_text
     from latest
 ),
 
@@ -31,7 +31,7 @@ cleaned as (
         {{ normalise_postcode('postcode') }} as postcode,
         {{ parse_date('start_date', date_format) }} as started_on,
         {{ parse_date('end_date', date_format) }} as ended_on,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from addressed
 )
 

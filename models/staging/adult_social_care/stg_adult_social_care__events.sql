@@ -30,7 +30,7 @@ cleaned as (
         {{ clean_code('service_type') }} as service_type_code,
         {{ clean_text('delivery_mechanism') }} as delivery_mechanism,
         {{ parse_decimal('unit_cost') }} as unit_cost,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -39,7 +39,7 @@ coded as (
         cleaned.*,
         event_types.description as event_type,
         service_types.description as service_type,
-        service_types.setting as service_setting,
+        service_types.setting as service_setting
     from cleaned
     left join event_types on cleaned.event_type_code = event_types.code
     left join service_types on cleaned.service_type_code = service_types.code

@@ -26,7 +26,7 @@ support_reasons as (
 identified as (
     select
         *,
-        {{ nhs_number_candidate('nhs_number') }} as nhs_number_candidate,
+        {{ nhs_number_candidate('nhs_number') }} as nhs_number_candidate
     from latest
 ),
 
@@ -49,7 +49,7 @@ cleaned as (
         {{ clean_code('primary_support_reason') }} as primary_support_reason_code,
         {{ clean_text('accommodation_status') }} as accommodation_status,
         {{ parse_date('date_of_death', date_format) }} as died_on,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from identified
 ),
 
@@ -61,7 +61,7 @@ coded as (
         ethnicity_codes.ethnic_group,
         ethnicity_codes.dfe_code as ethnicity_dfe_code,
         support_reasons.description as primary_support_reason,
-        support_reasons.support_group as primary_support_group,
+        support_reasons.support_group as primary_support_group
     from cleaned
     left join sex_codes on cleaned.sex_code = sex_codes.code
     left join ethnicity_codes on cleaned.ethnicity_code = ethnicity_codes.code

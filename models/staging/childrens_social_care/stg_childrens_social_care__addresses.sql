@@ -24,7 +24,7 @@ cleaned as (
         {{ normalise_postcode('postcode') }} as postcode,
         {{ parse_date('startdate', date_format) }} as started_on,
         {{ parse_date('enddate', date_format) }} as ended_on,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 )
 

@@ -24,7 +24,7 @@ cleaned as (
             string_split_regex(upper({{ clean_text('assessmentfactors') }}), '[,;\s]+'),
             lambda factor: factor <> ''
         ) as assessment_factor_codes,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 )
 

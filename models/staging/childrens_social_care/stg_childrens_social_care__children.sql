@@ -22,7 +22,7 @@ ethnicity_codes as (
 identified as (
     select
         *,
-        {{ upn_candidate('upn') }} as upn_candidate,
+        {{ upn_candidate('upn') }} as upn_candidate
     from latest
 ),
 
@@ -43,7 +43,7 @@ cleaned as (
         {{ upn_is_valid('upn_candidate') }} as upn_is_valid,
         {{ clean_code('ethnicity') }} as ethnicity_code,
         {{ parse_date('persondeathdate', date_format) }} as died_on,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from identified
 ),
 
@@ -53,7 +53,7 @@ coded as (
         coalesce(sex_codes.sex, 'U') as sex,
         ethnicity_codes.description as ethnicity,
         ethnicity_codes.ethnic_group,
-        ethnicity_codes.dfe_code as ethnicity_dfe_code,
+        ethnicity_codes.dfe_code as ethnicity_dfe_code
     from cleaned
     left join sex_codes on cleaned.sex_code = sex_codes.code
     left join ethnicity_codes on cleaned.ethnicity_code = ethnicity_codes.code

@@ -22,14 +22,14 @@ cleaned as (
         {{ parse_date('contactdate', date_format) }} as contacted_on,
         {{ clean_code('contactsource') }} as contact_source,
         {{ clean_code('contactoutcome') }} as contact_outcome,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
 coded as (
     select
         cleaned.*,
-        contact_outcomes.is_referral,
+        contact_outcomes.is_referral
     from cleaned
     left join contact_outcomes on cleaned.contact_outcome = contact_outcomes.code
 )

@@ -24,7 +24,7 @@ cleaned as (
         {{ parse_date('cppenddate', date_format) }} as ended_on,
         {{ clean_code('initialcategoryofabuse') }} as initial_category_code,
         {{ clean_code('latestcategoryofabuse') }} as latest_category_code,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -32,7 +32,7 @@ coded as (
     select
         cleaned.*,
         initial_categories.description as initial_category,
-        latest_categories.description as latest_category,
+        latest_categories.description as latest_category
     from cleaned
     left join categories as initial_categories
         on cleaned.initial_category_code = initial_categories.code

@@ -38,7 +38,7 @@ cleaned as (
         -- SSDA903 postcodes may be partial (outward code only), so they are tidied, not validated.
         nullif(upper(trim(regexp_replace({{ clean_text('home_post') }}, '\s+', ' ', 'g'))), '') as home_postcode,
         nullif(upper(trim(regexp_replace({{ clean_text('pl_post') }}, '\s+', ' ', 'g'))), '') as placement_postcode,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -48,7 +48,7 @@ coded as (
         legal_statuses.description as legal_status,
         placement_types.description as placement_type,
         placement_types.placement_group,
-        reasons_ceased.description as reason_ceased,
+        reasons_ceased.description as reason_ceased
     from cleaned
     left join legal_statuses on cleaned.legal_status_code = legal_statuses.code
     left join placement_types on cleaned.placement_type_code = placement_types.code

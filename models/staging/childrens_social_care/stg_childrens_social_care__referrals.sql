@@ -33,7 +33,7 @@ cleaned as (
         {{ parse_flag('referralnfa') }} as is_no_further_action,
         {{ parse_date('cinclosuredate', date_format) }} as closed_on,
         {{ clean_code('reasonforclosure') }} as reason_for_closure_code,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -43,7 +43,7 @@ coded as (
         referral_sources.description as referral_source,
         referral_sources.cin_code as referral_source_cin_code,
         need_codes.description as primary_need,
-        closure_reasons.description as reason_for_closure,
+        closure_reasons.description as reason_for_closure
     from cleaned
     left join referral_sources on cleaned.referral_source_code = referral_sources.code
     left join need_codes on cleaned.primary_need_code = need_codes.code

@@ -31,7 +31,7 @@ typed as (
         {{ parse_date('start_date', date_format) }} as started_on,
         {{ parse_date('end_date', date_format) }} as ended_on,
         {{ parse_integer('logical_status') }} as logical_status,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -51,7 +51,7 @@ addressed as (
             town
         ) as address_text,
         classification_code like 'RD06%' or parent_uprn is not null as is_flat,
-        logical_status = 1 and ended_on is null as is_current,
+        logical_status = 1 and ended_on is null as is_current
     from typed
 ),
 
@@ -59,7 +59,7 @@ finished as (
     select
         *,
         concat_ws(', ', address_text, postcode) as full_address,
-        {{ standardise_address('address_text') }} as address_std,
+        {{ standardise_address('address_text') }} as address_std
     from addressed
 )
 

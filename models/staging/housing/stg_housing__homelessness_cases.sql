@@ -38,7 +38,7 @@ cleaned as (
         {{ parse_date('main_duty_decision_date', date_format) }} as main_duty_decided_on,
         {{ parse_date('case_closed_date', date_format) }} as closed_on,
         {{ clean_code('closure_reason') }} as closure_reason,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -47,7 +47,7 @@ coded as (
         cleaned.*,
         main_duty_decisions.is_main_duty_owed,
         reasons.description as reason_loss_of_home,
-        reasons.reason_group as reason_loss_of_home_group,
+        reasons.reason_group as reason_loss_of_home_group
     from cleaned
     left join reasons on cleaned.reason_loss_of_home_code = reasons.code
     left join main_duty_decisions on cleaned.main_duty_decision = main_duty_decisions.code

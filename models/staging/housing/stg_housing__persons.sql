@@ -22,7 +22,7 @@ ethnicity_codes as (
 identified as (
     select
         *,
-        {{ ni_number_candidate('ni_number') }} as ni_number_candidate,
+        {{ ni_number_candidate('ni_number') }} as ni_number_candidate
     from latest
 ),
 
@@ -43,7 +43,7 @@ cleaned as (
         {{ ni_number_is_valid('ni_number_candidate') }} as ni_number_is_valid,
         cast(null as varchar) as upn,
         {{ clean_code('ethnicity') }} as ethnicity_code,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from identified
 ),
 
@@ -53,7 +53,7 @@ coded as (
         coalesce(sex_codes.sex, 'U') as sex,
         ethnicity_codes.description as ethnicity,
         ethnicity_codes.ethnic_group,
-        ethnicity_codes.dfe_code as ethnicity_dfe_code,
+        ethnicity_codes.dfe_code as ethnicity_dfe_code
     from cleaned
     left join sex_codes on cleaned.sex_code = sex_codes.code
     left join ethnicity_codes on cleaned.ethnicity_code = ethnicity_codes.code

@@ -22,7 +22,7 @@ cleaned as (
         {{ parse_decimal('arrears_balance') }} as arrears_balance,
         {{ parse_decimal('weeks_in_arrears', 8, 2) }} as weeks_in_arrears,
         {{ clean_code('recovery_stage') }} as recovery_stage_code,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -30,7 +30,7 @@ coded as (
     select
         cleaned.*,
         recovery_stages.description as recovery_stage,
-        recovery_stages.stage_order as recovery_stage_order,
+        recovery_stages.stage_order as recovery_stage_order
     from cleaned
     left join recovery_stages on cleaned.recovery_stage_code = recovery_stages.code
 )

@@ -29,7 +29,7 @@ cleaned as (
         cast(null as varchar) as postcode,
         {{ parse_date('placement_start', date_format) }} as placement_started_on,
         {{ parse_date('placement_end', date_format) }} as placement_ended_on,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -37,7 +37,7 @@ coded as (
     select
         cleaned.*,
         ta_types.ta_category,
-        ta_types.is_bed_and_breakfast,
+        ta_types.is_bed_and_breakfast
     from cleaned
     left join ta_types on cleaned.ta_type = ta_types.code
 )

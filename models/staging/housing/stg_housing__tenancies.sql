@@ -14,7 +14,7 @@ latest as (
 addressed as (
     select
         *,
-        {{ address_line(['address_1', 'address_2', 'address_3']) }} as address_text,
+        {{ address_line(['address_1', 'address_2', 'address_3']) }} as address_text
     from latest
 ),
 
@@ -34,7 +34,7 @@ cleaned as (
         {{ parse_date('tenancy_start', date_format) }} as tenancy_started_on,
         {{ parse_date('tenancy_end', date_format) }} as tenancy_ended_on,
         {{ parse_decimal('weekly_rent') }} as weekly_rent,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from addressed
 )
 

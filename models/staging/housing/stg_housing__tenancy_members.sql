@@ -18,7 +18,7 @@ cleaned as (
         {{ clean_code('role') }} as role,
         {{ parse_date('start_date', date_format) }} as started_on,
         {{ parse_date('end_date', date_format) }} as ended_on,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 )
 

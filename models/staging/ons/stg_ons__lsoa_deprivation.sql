@@ -14,7 +14,7 @@ typed as (
         {{ clean_code('lsoa_code') }} as lsoa_code,
         {{ clean_code('ward_code') }} as ward_code,
         {{ parse_integer('imd_decile') }} as imd_decile,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 )
 

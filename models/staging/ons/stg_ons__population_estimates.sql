@@ -21,14 +21,14 @@ typed as (
         -- 90 stands for 90 and over.
         {{ parse_integer('age') }} as age,
         {{ parse_integer('population') }} as population,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
 coded as (
     select
         typed.*,
-        sex_codes.sex,
+        sex_codes.sex
     from typed
     left join sex_codes on typed.sex_code = sex_codes.code
 )

@@ -18,7 +18,7 @@ bands as (
 addressed as (
     select
         *,
-        {{ address_line(['addr1', 'addr2', 'addr3', 'addr4']) }} as address_text,
+        {{ address_line(['addr1', 'addr2', 'addr3', 'addr4']) }} as address_text
     from latest
 ),
 
@@ -40,14 +40,14 @@ cleaned as (
         {{ clean_code('band') }} as valuation_band,
         {{ parse_date('liability_start', date_format) }} as liability_started_on,
         {{ parse_date('liability_end', date_format) }} as liability_ended_on,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from addressed
 ),
 
 coded as (
     select
         cleaned.*,
-        bands.ratio_to_band_d_ninths as band_ratio_to_d_ninths,
+        bands.ratio_to_band_d_ninths as band_ratio_to_d_ninths
     from cleaned
     left join bands on cleaned.valuation_band = bands.code
 )

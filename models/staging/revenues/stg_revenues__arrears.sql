@@ -26,7 +26,7 @@ cleaned as (
         {{ parse_decimal('balance') }} as balance,
         {{ clean_code('recovery_stage') }} as recovery_stage_code,
         {{ parse_date('stage_date', date_format) }} as stage_reached_on,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -34,7 +34,7 @@ coded as (
     select
         cleaned.*,
         recovery_stages.description as recovery_stage,
-        recovery_stages.stage_order as recovery_stage_order,
+        recovery_stages.stage_order as recovery_stage_order
     from cleaned
     left join recovery_stages on cleaned.recovery_stage_code = recovery_stages.code
 )

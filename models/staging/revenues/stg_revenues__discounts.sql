@@ -22,7 +22,7 @@ cleaned as (
         {{ parse_date('start_date', date_format) }} as started_on,
         {{ parse_date('end_date', date_format) }} as ended_on,
         {{ parse_decimal('annual_amount') }} as annual_amount,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -30,7 +30,7 @@ coded as (
     select
         cleaned.*,
         discount_codes.description as discount,
-        discount_codes.kind as discount_kind,
+        discount_codes.kind as discount_kind
     from cleaned
     left join discount_codes on cleaned.discount_code = discount_codes.code
 )

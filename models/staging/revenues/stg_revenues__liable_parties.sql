@@ -15,14 +15,14 @@ named as (
     select
         *,
         {{ forename_from_full_name('liable_name') }} as forename,
-        {{ surname_from_full_name('liable_name') }} as surname,
+        {{ surname_from_full_name('liable_name') }} as surname
     from latest
 ),
 
 identified as (
     select
         *,
-        {{ ni_number_candidate('ni_number') }} as ni_number_candidate,
+        {{ ni_number_candidate('ni_number') }} as ni_number_candidate
     from named
 ),
 
@@ -46,7 +46,7 @@ cleaned as (
         cast(null as varchar) as upn,
         {{ parse_date('liable_from', date_format) }} as liable_from,
         {{ parse_date('liable_to', date_format) }} as liable_to,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from identified
 )
 

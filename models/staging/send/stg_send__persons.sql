@@ -23,7 +23,7 @@ ethnicity_codes as (
 identified as (
     select
         *,
-        {{ upn_candidate('upn') }} as upn_candidate,
+        {{ upn_candidate('upn') }} as upn_candidate
     from latest
 ),
 
@@ -48,7 +48,7 @@ cleaned as (
         {{ clean_text('address') }} as address_text,
         {{ standardise_address(clean_text('address')) }} as address_std,
         {{ normalise_postcode('postcode') }} as postcode,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from identified
 ),
 
@@ -58,7 +58,7 @@ coded as (
         coalesce(sex_codes.sex, 'U') as sex,
         ethnicity_codes.description as ethnicity,
         ethnicity_codes.ethnic_group,
-        ethnicity_codes.dfe_code as ethnicity_dfe_code,
+        ethnicity_codes.dfe_code as ethnicity_dfe_code
     from cleaned
     left join sex_codes on cleaned.sex_code = sex_codes.code
     left join ethnicity_codes on cleaned.ethnicity_code = ethnicity_codes.code

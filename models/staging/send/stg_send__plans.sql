@@ -31,11 +31,11 @@ cleaned as (
         trim(person_id) as person_id,
         {{ parse_date('start_date', date_format) }} as issued_on,
         {{ parse_date('cease_date', date_format) }} as ceased_on,
-        {{ parse_integer('cease_reason') }} :: varchar as cease_reason_code,
+        {{ parse_integer('cease_reason') }}::varchar as cease_reason_code,
         {{ clean_code('primary_need') }} as primary_need_code,
         {{ clean_code('placement_type') }} as placement_type_code,
         {{ clean_text('school_urn') }} as school_urn,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 ),
 
@@ -45,7 +45,7 @@ coded as (
         cease_reasons.description as cease_reason,
         primary_needs.description as primary_need,
         placement_settings.description as placement_type,
-        placement_settings.setting_group as placement_group,
+        placement_settings.setting_group as placement_group
     from cleaned
     left join cease_reasons on cleaned.cease_reason_code = cease_reasons.code
     left join primary_needs on cleaned.primary_need_code = primary_needs.code

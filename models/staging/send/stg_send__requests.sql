@@ -22,7 +22,7 @@ cleaned as (
         {{ parse_date('request_outcome_date', date_format) }} as request_decided_on,
         {{ clean_code('assessment_outcome') }} as assessment_outcome,
         {{ parse_date('assessment_outcome_date', date_format) }} as assessment_decided_on,
-        _extract_date as extract_date,
+        _extract_date as extract_date
     from latest
 )
 
