@@ -162,6 +162,33 @@ def evaluate_linkage(data_dir: Path, warehouse_file: Path | None, as_json: bool)
                f"({a['matched']:,} of {a['records']:,} matched, {a['resolved_to_parent']:,} to the building)")
 
 
+@evaluate.command("demand")
+@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--warehouse", "warehouse_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The warehouse to measure.  [default: DATA/warehouse.duckdb]")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate_demand(data_dir: Path, warehouse_file: Path | None, as_json: bool) -> None:
+    """marts.fct_demand_annual against DATA/truth/demand_annual.csv: events exact, people within 1%."""
+    import json
+
+    from warehouse.demand.evaluate import main as run
+
+    figures = run(data_dir, warehouse_file or data_dir / "warehouse.duckdb")
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+    else:
+        click.echo(f"{figures['values_exact']:,} of {figures['values_compared']:,} yearly values exact; "
+                   f"{figures['measures_passed']} of {figures['measures_compared']} measures pass")
+        for m in figures["measures"]:
+            if not m["passed"]:
+                click.echo(f"  FAILED {m['service']}.{m['measure']}: {m['rule']}, largest difference "
+                           f"{m['max_abs_difference']:g} ({m['max_relative_difference']:.2%})")
+        for m in figures["missing_from_warehouse"]:
+            click.echo(f"  MISSING {m['service']}.{m['measure']}")
+    if not figures["passed"]:
+        raise SystemExit(1)
+
+
 @main.group(invoke_without_command=True)
 @click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--warehouse", "warehouse_file", default=None, type=click.Path(dir_okay=False, path_type=Path),

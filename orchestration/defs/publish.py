@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt import dbt_marts, dbt_models
+from orchestration.defs.demand import demand_projections, households_at_risk
 from warehouse.loading import AUDIT_DDL
 from warehouse.publishing import publish
 from warehouse.settings import REPO_ROOT, Settings
@@ -45,7 +46,7 @@ def check_results(context: dg.AssetExecutionContext) -> list[tuple[str, str, boo
 @dg.asset(
     key=["published_warehouse"],
     group_name="publish",
-    deps=[dbt_models, dbt_marts],
+    deps=[dbt_models, dbt_marts, households_at_risk, demand_projections],
     kinds={"duckdb"},
     description="The warehouse the dashboards read: the build's working copy, swapped in atomically "
     "once everything upstream has been built and checked. The previous few are kept for "

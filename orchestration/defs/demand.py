@@ -1,0 +1,126 @@
+"""Demand: pandera checks on every demand mart, the prevention scorecard and the projections.
+
+Each mart's pandera model (warehouse/demand/schemas.py) runs as a blocking asset check on the
+dbt asset that builds it, so a mart that breaks a promise (a rate that disagrees with its
+count, a missing month, a breakdown that does not add up) stops the publish. The prevention
+scorecard and the projections are Python assets downstream of the marts; they write the
+``prevention`` and ``projections`` schemas and the model card beside the build.
+"""
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.dbt import dbt_marts
+from warehouse.demand import prevention, projections
+from warehouse.demand.schemas import MART_SCHEMAS, validate
+from warehouse.settings import Settings
+
+CHUNKED_BY_YEAR = {"fct_demand_events"}
+
+
+def _mart_key(name: str) -> dg.AssetKey:
+    return get_asset_key_for_model([dbt_marts], name)
+
+
+def _pandera_check(mart: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=_mart_key(mart), name=f"{mart}_keeps_its_pandera_schema", blocking=True,
+                    description=f"marts.{mart} keeps every promise of its pandera model "
+                    f"({MART_SCHEMAS[mart].__name__}): types, keys, ranges and the table-wide checks.")
+    def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+        failures: dict[str, int] = {}
+        rows = 0
+        with warehouse.get_connection() as con:
+            # The record-level mart is validated a year at a time (every row-level and table-wide
+            # promise it makes holds within a year), so memory stays flat at 1.2M residents.
+            chunks = ([f"where year = {y}" for (y,) in con.execute(f"select distinct year from marts.{mart}").fetchall()]
+                      if mart in CHUNKED_BY_YEAR else [""])
+            for where in chunks:
+                frame = con.execute(f"select * from marts.{mart} {where}").df()
+                rows += len(frame)
+                errors = validate(mart, frame)
+                if errors is not None:
+                    # Which checks failed and how often: never the values, which may identify someone.
+                    failed = errors.failure_cases.groupby(["column", "check"], dropna=False).size()
+                    for (column, name), n in failed.items():
+                        key = f"{column if isinstance(column, str) else 'table'}: {name}"
+                        failures[key] = failures.get(key, 0) + int(n)
+        if not failures:
+            return dg.AssetCheckResult(passed=True, metadata={"rows": rows})
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                                   metadata={"rows": rows, "failed_checks": dg.MetadataValue.json(failures)})
+
+    return check
+
+
+PREVENTION_DEPS = ["fct_service_involvement", "bridge_resident_source_record", "dim_property",
+                   "int_demand_residents", "int_resident_addresses"]
+
+
+@dg.asset(
+    key=["prevention", "households_at_risk"],
+    group_name="demand",
+    kinds={"duckdb", "python"},
+    deps=[_mart_key(m) for m in PREVENTION_DEPS],
+    description="Households at risk of homelessness: a logistic scorecard trained on earlier years, "
+    "back-tested on a later one, with reasons per household, a fairness report and a model card.",
+)
+def households_at_risk(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    out_dir = Settings.from_env().build_warehouse.parent / "prevention"
+    with warehouse.get_connection() as con:
+        figures = prevention.run(con, out_dir)
+    context.log.info(f"prevention back-test: {figures['backtest']}")
+    return dg.MaterializeResult(metadata={
+        "households_at_risk": figures["households_at_risk"],
+        "backtest": dg.MetadataValue.json(figures["backtest"]),
+        "fairness_gaps": dg.MetadataValue.json(figures["fairness_gaps"]),
+        "model_card": str(out_dir / "model_card.md"),
+    })
+
+
+@dg.asset(
+    key=["projections", "demand_projections"],
+    group_name="demand",
+    kinds={"duckdb", "python"},
+    deps=[_mart_key("fct_demand_annual")],
+    description="Three-year projections of EHC plans in force and children looked after (ETS, statsmodels), "
+    "with 80% and 95% prediction intervals and a back-test on the last three years.",
+)
+def demand_projections(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        figures = projections.run(con)
+    backtests = {m: f["backtest"] for m, f in figures.items()}
+    context.log.info(f"projection back-tests: {backtests}")
+    return dg.MaterializeResult(metadata={"backtests": dg.MetadataValue.json(backtests)})
+
+
+@dg.asset_check(asset=["prevention", "households_at_risk"], name="every_flag_has_reasons", blocking=True,
+                description="Every flagged household carries at least one reason, and the list is not empty.")
+def every_flag_has_reasons(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        flagged, without = con.execute(
+            "select count(*), count(*) filter (where coalesce(reasons, '') = '') from prevention.households_at_risk"
+        ).fetchone()
+    return dg.AssetCheckResult(passed=flagged > 0 and without == 0,
+                               metadata={"flagged": flagged, "without_reasons": without})
+
+
+@dg.asset_check(asset=["projections", "demand_projections"], name="intervals_contain_the_projection", blocking=True,
+                description="Each projected value lies inside its 80% interval, inside the 95% interval.")
+def intervals_contain_the_projection(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        rows, bad = con.execute("""
+            select count(*), count(*) filter (where not (lower_95 <= lower_80 and lower_80 <= projected
+                and projected <= upper_80 and upper_80 <= upper_95))
+            from projections.demand_projections
+        """).fetchone()
+    return dg.AssetCheckResult(passed=rows > 0 and bad == 0, metadata={"rows": rows, "outside": bad})
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[households_at_risk, demand_projections],
+        asset_checks=[*(_pandera_check(m) for m in MART_SCHEMAS), every_flag_has_reasons,
+                      intervals_contain_the_projection],
+    )

@@ -1,0 +1,65 @@
+"""The pandera models catch what they promise to catch, on small frames one can count by hand."""
+
+import pandas as pd
+import pytest
+
+from warehouse.demand.schemas import validate
+
+MONTHS = pd.date_range("2024-01-01", "2024-03-01", freq="MS")
+
+
+def monthly(values=(4, 6, 5), drop_month=None, ward_values=None, rate_override=None):
+    """A measure by month, borough-wide and by two wards; population 10,000 per ward."""
+    rows = []
+    for month, value in zip(MONTHS, values, strict=True):
+        if month == drop_month:
+            continue
+        east, west = ward_values or (value // 2, value - value // 2)
+        rows += [("all", "all", value, 20_000, month), ("ward", "E1", east, 10_000, month),
+                 ("ward", "E2", west, 10_000, month)]
+    frame = pd.DataFrame(rows, columns=["breakdown", "category", "value", "population", "month_start"])
+    frame["service"], frame["measure"], frame["year"] = "childrens_social_care", "referrals", 2024
+    frame["category_label"], frame["value_unit"], frame["rate_per"] = frame["category"], "count", 10_000
+    frame["rate_basis"] = "per 10,000 children aged 0-17"
+    frame["value"] = frame["value"].astype(float)
+    frame["population"] = frame["population"].astype("Int64")
+    frame["rate"] = frame["value"] * 10_000 / frame["population"].astype(float)
+    if rate_override is not None:
+        frame.loc[0, "rate"] = rate_override
+    return frame[["service", "measure", "year", "month_start", "breakdown", "category", "category_label", "value",
+                  "value_unit", "population", "rate_per", "rate_basis", "rate"]]
+
+
+def failed_checks(name, frame):
+    errors = validate(name, frame)
+    return set() if errors is None else set(errors.failure_cases["check"].astype(str))
+
+
+def test_a_consistent_monthly_mart_passes():
+    assert failed_checks("fct_demand_monthly", monthly()) == set()
+
+
+@pytest.mark.parametrize(("frame", "message"), [
+    (monthly(rate_override=3.0), "rate differs"),
+    (monthly(drop_month=MONTHS[1]), "missing a month"),
+    (monthly(ward_values=(1, 1)), "does not add up"),
+])
+def test_broken_promises_are_caught(frame, message):
+    assert any(message in check for check in failed_checks("fct_demand_monthly", frame))
+
+
+def test_duplicate_keys_and_negative_values_are_caught():
+    frame = monthly()
+    duplicated = pd.concat([frame, frame.iloc[[1]]], ignore_index=True)
+    assert failed_checks("fct_demand_monthly", duplicated)
+    negative = frame.copy()
+    negative.loc[1, "value"] = -1.0
+    assert failed_checks("fct_demand_monthly", negative)
+
+
+def test_annual_shares_must_be_fractions():
+    frame = pd.DataFrame({"service": ["send", "send"], "measure": ["new_ehc_plans", "share_new_ehc_plans_within_20_weeks"],
+                          "year": [2024, 2024], "value": [40.0, 0.45]})
+    assert failed_checks("fct_demand_annual", frame) == set()
+    frame.loc[1, "value"] = 45.0
+    assert any("share" in c for c in failed_checks("fct_demand_annual", frame))

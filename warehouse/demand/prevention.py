@@ -1,0 +1,374 @@
+"""Households at risk of homelessness: a transparent logistic scorecard.
+
+For a reference date R, every household (residents living at one UPRN on R) gets a handful of
+yes/no facts the council already holds: rent arrears and how far recovery has gone, council tax
+debt and recovery stage, council tax reduction, a recent move, household composition, recent
+contact with children's or adults' social care, an earlier homelessness approach. The outcome is
+a homelessness approach by any member in the 12 months after R. A logistic regression
+(statsmodels, maximum likelihood: deterministic) is trained on several earlier reference dates and
+back-tested on a later one it never saw. Each coefficient becomes scorecard points, and each
+flagged household carries the facts that raised its score: no black box.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from sklearn.metrics import roc_auc_score
+
+# The facts the scorecard may use, with the plain words an officer and a resident read.
+FEATURES: dict[str, str] = {
+    "rent_arrears": "In rent arrears at the last month end",
+    "rent_arrears_8_weeks": "Rent arrears of 8 weeks or more",
+    "rent_notice_or_court": "Rent recovery has reached a notice of seeking possession or beyond",
+    "council_tax_arrears": "Council tax arrears for the last financial year",
+    "council_tax_liability_order": "Council tax recovery has reached a liability order or beyond",
+    "council_tax_reduction": "Receives council tax reduction (low income)",
+    "moved_in_last_2_years": "Moved to this address in the last two years",
+    "single_adult_with_children": "One adult living with children",
+    "three_or_more_children": "Three or more children in the household",
+    "childrens_social_care_last_year": "A member was referred to children's social care in the last year",
+    "adult_social_care_last_year": "A member was in contact with adult social care in the last year",
+    "previous_homelessness_approach": "A member approached the council as homeless in the last three years",
+}
+TRAIN_DATES = tuple(dt.date(y, 4, 1) for y in (2019, 2020, 2021, 2022))
+TEST_DATE = dt.date(2024, 4, 1)
+FLAG_SHARE = 0.05  # the share of households an officer's list holds
+POINTS_PER_DOUBLING_OF_ODDS = 20  # the usual scorecard scale: 20 points double the odds
+REASONS_SHOWN = 3
+
+_FEATURE_SQL = """
+with
+reference as (select cast(? as date) as on_date),
+people_at_home as (
+    select distinct a.uprn, a.resident_id
+    from intermediate.int_resident_addresses a, reference
+    where a.started_on <= reference.on_date and a.ended_on >= reference.on_date
+),
+members as (
+    select p.uprn, p.resident_id, r.birth_date, r.sex, r.ethnic_group,
+        date_part('year', age(reference.on_date, r.birth_date)) as age
+    from people_at_home p
+    join intermediate.int_demand_residents r using (resident_id), reference
+),
+households as (
+    select uprn,
+        count(*) as members,
+        count(*) filter (where age >= 18 or age is null) as adults,
+        count(*) filter (where age < 18) as children,
+        -- The reference person for the fairness report: the oldest adult.
+        first(resident_id order by age desc nulls last, resident_id) as reference_person
+    from members group by uprn
+),
+records as (
+    select b.resident_id, b.source_system, b.source_record_id
+    from marts.bridge_resident_source_record b
+    where b.resident_id in (select resident_id from members)
+),
+rent as (
+    select m.uprn,
+        max(ra.arrears_balance) > 0 as rent_arrears,
+        max(ra.weeks_in_arrears) >= 8 as rent_arrears_8_weeks,
+        max(ra.recovery_stage_order) >= 3 as rent_notice_or_court
+    from members m
+    join records rec on rec.resident_id = m.resident_id and rec.source_system = 'housing'
+    join staging.stg_housing__tenancy_members tm on tm.person_ref = rec.source_record_id
+    join staging.stg_housing__rent_arrears ra on ra.tenancy_ref = tm.tenancy_ref, reference
+    where ra.snapshot_on <= reference.on_date and ra.snapshot_on > reference.on_date - interval 45 day
+    group by m.uprn
+),
+council_tax as (
+    select m.uprn,
+        max(ar.balance) > 0 as council_tax_arrears,
+        max(ar.recovery_stage_order) >= 4 as council_tax_liability_order
+    from members m
+    join records rec on rec.resident_id = m.resident_id and rec.source_system = 'revenues'
+    join staging.stg_revenues__liable_parties lp on lp.party_ref = rec.source_record_id
+    join staging.stg_revenues__arrears ar on ar.account_ref = lp.account_ref, reference
+    where make_date(ar.financial_year_start + 1, 3, 31) < reference.on_date
+      and make_date(ar.financial_year_start + 1, 3, 31) >= reference.on_date - interval 13 month
+    group by m.uprn
+),
+reduction as (
+    select distinct m.uprn, true as council_tax_reduction
+    from members m
+    join records rec on rec.resident_id = m.resident_id and rec.source_system = 'revenues'
+    join staging.stg_revenues__liable_parties lp on lp.party_ref = rec.source_record_id
+    join staging.stg_revenues__discounts d on d.account_ref = lp.account_ref and d.discount_code = 'CTR', reference
+    where d.started_on <= reference.on_date and (d.ended_on is null or d.ended_on >= reference.on_date)
+),
+moves as (
+    select distinct p.uprn, true as moved_in_last_2_years
+    from people_at_home p
+    join intermediate.int_resident_addresses a on a.resident_id = p.resident_id and a.uprn = p.uprn, reference
+    where a.started_on > reference.on_date - interval 2 year and a.started_on <= reference.on_date
+),
+involvement as (
+    select m.uprn,
+        bool_or(i.service in ('children_in_need', 'child_protection', 'looked_after')
+            and i.started_on > reference.on_date - interval 1 year
+            and i.started_on <= reference.on_date) as childrens_social_care_last_year,
+        bool_or(i.service = 'adult_social_care' and i.started_on <= reference.on_date
+            and coalesce(i.ended_on, reference.on_date) > reference.on_date - interval 1 year) as adult_social_care_last_year,
+        bool_or(i.service = 'homelessness' and i.started_on > reference.on_date - interval 3 year
+            and i.started_on <= reference.on_date) as previous_homelessness_approach,
+        bool_or(i.service = 'homelessness' and i.started_on > reference.on_date
+            and i.started_on <= reference.on_date + interval 1 year) as approached_next_year
+    from members m
+    join marts.fct_service_involvement i on i.resident_id = m.resident_id, reference
+    where i.started_on <= reference.on_date + interval 1 year
+    group by m.uprn
+)
+select
+    h.uprn, prop.ward_code, h.members, h.adults, h.children, h.reference_person,
+    ref.sex as reference_sex, ref.age as reference_age, ref.ethnic_group as reference_ethnic_group,
+    coalesce(rent.rent_arrears, false) as rent_arrears,
+    coalesce(rent.rent_arrears_8_weeks, false) as rent_arrears_8_weeks,
+    coalesce(rent.rent_notice_or_court, false) as rent_notice_or_court,
+    coalesce(ct.council_tax_arrears, false) as council_tax_arrears,
+    coalesce(ct.council_tax_liability_order, false) as council_tax_liability_order,
+    coalesce(red.council_tax_reduction, false) as council_tax_reduction,
+    coalesce(mv.moved_in_last_2_years, false) as moved_in_last_2_years,
+    h.adults = 1 and h.children > 0 as single_adult_with_children,
+    h.children >= 3 as three_or_more_children,
+    coalesce(inv.childrens_social_care_last_year, false) as childrens_social_care_last_year,
+    coalesce(inv.adult_social_care_last_year, false) as adult_social_care_last_year,
+    coalesce(inv.previous_homelessness_approach, false) as previous_homelessness_approach,
+    coalesce(inv.approached_next_year, false) as approached_next_year
+from households h
+join members ref on ref.resident_id = h.reference_person and ref.uprn = h.uprn
+left join marts.dim_property prop on prop.uprn = h.uprn
+left join rent on rent.uprn = h.uprn
+left join council_tax ct on ct.uprn = h.uprn
+left join reduction red on red.uprn = h.uprn
+left join moves mv on mv.uprn = h.uprn
+left join involvement inv on inv.uprn = h.uprn
+order by h.uprn
+"""
+
+
+def household_features(con: duckdb.DuckDBPyConnection, on_date: dt.date) -> pd.DataFrame:
+    frame = con.execute(_FEATURE_SQL, [on_date]).df()
+    frame.insert(0, "reference_on", pd.Timestamp(on_date))
+    return frame
+
+
+def age_band(age: pd.Series) -> pd.Series:
+    bands = pd.cut(age, [-1, 24, 34, 49, 64, 200], labels=["18-24", "25-34", "35-49", "50-64", "65+"])
+    return bands.cat.add_categories("Not known").fillna("Not known").astype(str)
+
+
+@dataclass
+class Scorecard:
+    coefficients: pd.Series  # intercept first, then one per feature
+
+    def log_odds(self, frame: pd.DataFrame) -> np.ndarray:
+        x = frame[list(FEATURES)].astype(float).to_numpy()
+        return self.coefficients.iloc[0] + x @ self.coefficients.iloc[1:].to_numpy()
+
+    def probability(self, frame: pd.DataFrame) -> np.ndarray:
+        return 1 / (1 + np.exp(-self.log_odds(frame)))
+
+    def points(self) -> pd.Series:
+        return (self.coefficients.iloc[1:] * POINTS_PER_DOUBLING_OF_ODDS / np.log(2)).round().astype(int)
+
+    def reasons(self, frame: pd.DataFrame) -> list[str]:
+        """The facts that raised each household's score most, in plain words."""
+        points = self.points()
+        raising = [f for f in FEATURES if points[f] > 0]
+        present = frame[raising].astype(bool).to_numpy()
+        order = np.argsort(-points[raising].to_numpy(), kind="stable")
+        return ["; ".join([FEATURES[raising[i]] for i in order if row[i]][:REASONS_SHOWN]) for row in present]
+
+
+def fit(train: pd.DataFrame) -> tuple[Scorecard, object]:
+    x = sm.add_constant(train[list(FEATURES)].astype(float), has_constant="add")
+    y = train["approached_next_year"].astype(float)
+    # A small ridge penalty keeps a rare fact (say, a liability order in a small borough) from
+    # separating perfectly and its coefficient from running away; deterministic all the same.
+    alpha = np.r_[0.0, np.full(len(FEATURES), 1.0 / len(y))]
+    result = sm.GLM(y, x, family=sm.families.Binomial()).fit_regularized(alpha=alpha, L1_wt=0.0)
+    coefficients = pd.Series(np.asarray(result.params), index=["intercept", *FEATURES])
+    return Scorecard(coefficients), result
+
+
+def precision_at(scored: pd.DataFrame, k: int) -> float:
+    top = scored.nsmallest(k, "rank")
+    return float(top["approached_next_year"].mean()) if len(top) else float("nan")
+
+
+def rank(scored: pd.DataFrame, card: Scorecard) -> pd.DataFrame:
+    scored = scored.copy()
+    scored["probability"] = card.probability(scored)
+    scored["score"] = (card.log_odds(scored) * POINTS_PER_DOUBLING_OF_ODDS / np.log(2)).round(1)
+    # Ties broken by UPRN so the list is the same on every run.
+    scored = scored.sort_values(["probability", "uprn"], ascending=[False, True]).reset_index(drop=True)
+    scored["rank"] = np.arange(1, len(scored) + 1)
+    scored["flagged"] = scored["rank"] <= max(1, round(FLAG_SHARE * len(scored)))
+    scored["reasons"] = card.reasons(scored)
+    return scored
+
+
+def backtest(scored: pd.DataFrame) -> dict:
+    y = scored["approached_next_year"].astype(bool)
+    flagged = scored["flagged"]
+    return {
+        "households": len(scored),
+        "approached_next_year": int(y.sum()),
+        "base_rate": round(float(y.mean()), 4),
+        "auc": round(float(roc_auc_score(y, scored["probability"])), 4) if y.nunique() == 2 else None,
+        "precision_at_100": round(precision_at(scored, 100), 4),
+        "precision_at_500": round(precision_at(scored, 500), 4),
+        "recall_at_100": round(float(scored.nsmallest(100, "rank")["approached_next_year"].sum() / max(1, y.sum())), 4),
+        "recall_at_500": round(float(scored.nsmallest(500, "rank")["approached_next_year"].sum() / max(1, y.sum())), 4),
+        "flagged": int(flagged.sum()),
+        "flag_share": FLAG_SHARE,
+        "precision_flagged": round(float(y[flagged].mean()), 4) if flagged.any() else None,
+        "recall_flagged": round(float((y & flagged).sum() / max(1, y.sum())), 4),
+    }
+
+
+def fairness(scored: pd.DataFrame, min_flagged: int = 10, min_households: int = 50) -> tuple[pd.DataFrame, dict]:
+    """Flag rate, precision and recall per sex, age band and ethnic group of the reference person."""
+    groups = {
+        "sex": scored["reference_sex"].fillna("Not known"),
+        "age_band": age_band(scored["reference_age"]),
+        "ethnic_group": scored["reference_ethnic_group"].fillna("Not known"),
+    }
+    rows = []
+    for characteristic, values in groups.items():
+        for group, part in scored.groupby(values, sort=True):
+            y, flagged = part["approached_next_year"].astype(bool), part["flagged"]
+            rows.append({
+                "characteristic": characteristic, "group": str(group), "households": len(part),
+                "flagged": int(flagged.sum()), "flag_rate": float(flagged.mean()),
+                "approached_next_year": int(y.sum()), "base_rate": float(y.mean()),
+                "precision": float(y[flagged].mean()) if flagged.any() else None,
+                "recall": float((y & flagged).sum() / y.sum()) if y.any() else None,
+                "enough_to_judge": bool(flagged.sum() >= min_flagged),
+            })
+    table = pd.DataFrame(rows)
+    gaps = {}
+    for characteristic, part in table.groupby("characteristic", sort=False):
+        # Gaps between groups the council knows and that are big enough to judge; "Not known"
+        # is reported in the table but is a data quality gap, not a group of people.
+        known = part[(part["group"] != "Not known") & (part["households"] >= min_households)]
+        judged = known[known["enough_to_judge"]]
+        gap: dict = {"groups_compared": known["group"].tolist()}
+        if len(known) >= 2:
+            gap.update(flag_rate_gap=round(float(known["flag_rate"].max() - known["flag_rate"].min()), 4),
+                       flag_rate_highest=known.loc[known["flag_rate"].idxmax(), "group"],
+                       flag_rate_lowest=known.loc[known["flag_rate"].idxmin(), "group"])
+        if len(judged) >= 2:
+            gap.update(precision_gap=round(float(judged["precision"].max() - judged["precision"].min()), 4),
+                       recall_gap=round(float(judged["recall"].max() - judged["recall"].min()), 4),
+                       groups_judged_on_precision=judged["group"].tolist())
+        gaps[characteristic] = gap
+    return table, gaps
+
+
+def model_card(card: Scorecard, metrics: dict, gaps: dict, trained_on: tuple[dt.date, ...],
+               tested_on: dt.date, scored_on: dt.date, train_rows: int) -> str:
+    points = card.points()
+    lines = [
+        "# Model card: households at risk of homelessness",
+        "",
+        "## Purpose",
+        "Help housing officers offer early help (advice, a payment plan, a referral) to households who may",
+        "approach the council as homeless within the next 12 months, so that prevention starts before",
+        "crisis. The list is a prompt for a conversation, never a decision about a household: no",
+        "service is refused, reduced or enforced because of a score.",
+        "",
+        "## Lawful basis and governance",
+        "UK GDPR Article 6(1)(e) public task, under the Housing Act 1996 Part 7 as amended by the",
+        "Homelessness Reduction Act 2017 (the duty to prevent homelessness) and the Local Government Act",
+        "2000 well-being powers. Social care contact is used as a yes/no fact only; where it reveals",
+        "special category data (health), the Article 9(2)(g) substantial public interest condition with",
+        "DPA 2018 Schedule 1 paragraph 6 (statutory purposes) applies, recorded in the council's",
+        "appropriate policy document. A DPIA is required before live use; the data sharing agreements",
+        "in seeds/ must cover housing seeing these facts. Residents are told in the privacy notice.",
+        "",
+        "## Data",
+        "Households: residents living at one UPRN on a reference date (linkage marts). Trained on the",
+        f"reference dates {', '.join(d.isoformat() for d in trained_on)} ({train_rows:,} household-dates);",
+        f"back-tested on {tested_on.isoformat()}, a year the model never saw; scored on {scored_on.isoformat()}.",
+        "Outcome: any member's homelessness approach (H-CLIC) in the 12 months after the date.",
+        "",
+        "## The scorecard (points: 20 points double the odds)",
+        "",
+        "| fact | points |",
+        "|---|---|",
+        *[f"| {FEATURES[f]} | {points[f]:+d} |" for f in FEATURES],
+        "",
+        "## Back-test",
+        *[f"- {k}: {v}" for k, v in metrics.items()],
+        "",
+        "## Fairness (reference person: the household's oldest adult)",
+        *[f"- {k}: {json.dumps(v)}" for k, v in gaps.items()],
+        "Flag rates differ between groups when the facts the scorecard uses (arrears, reductions) differ;",
+        "precision and recall gaps show whether the list is as right for one group as another. Sex, age and",
+        "ethnicity are never inputs. Review the gaps at every retraining.",
+        "",
+        "## Limits",
+        "- Only what the council records: private renters' arrears, landlord notices and relationship",
+        "  breakdown are invisible, so households whose risk comes from these are missed.",
+        "- Linkage errors can attach another person's facts to a household or split one household.",
+        "- Trained on a synthetic borough; retrain and re-test on the council's own history before use.",
+        "- Scores are relative (a ranking for a list), not calibrated probabilities for an individual.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def run(con: duckdb.DuckDBPyConnection, out_dir: Path, scored_on: dt.date | None = None) -> dict:
+    """Train, back-test, score the latest households and write the prevention schema and the card."""
+    train = pd.concat([household_features(con, d) for d in TRAIN_DATES], ignore_index=True)
+    card, _ = fit(train)
+    tested = rank(household_features(con, TEST_DATE), card)
+    metrics = backtest(tested)
+    fairness_table, gaps = fairness(tested)
+    if scored_on is None:
+        # The last month end every system's extract covers: open address periods run to the
+        # extract that last reported them, so a later date would miss households.
+        scored_on = con.execute("""
+            select max(snapshot_on) from staging.stg_housing__rent_arrears
+            where snapshot_on <= (select min(extract_date) from intermediate.int_person_records)
+        """).fetchone()[0]
+    current = rank(household_features(con, scored_on), card)
+    scorecard = pd.DataFrame({
+        "feature": list(FEATURES), "description": list(FEATURES.values()),
+        "coefficient": card.coefficients.iloc[1:].to_numpy(), "points": card.points().to_numpy(),
+    })
+    at_risk = current.loc[current["flagged"], ["reference_on", "uprn", "ward_code", "members", "children",
+                                               "score", "probability", "rank", "reasons", *FEATURES]]
+    con.execute("create schema if not exists prevention")
+    for name, frame in {"scorecard": scorecard, "backtest_households": tested.drop(columns=["reference_person"]),
+                        "fairness": fairness_table, "households_at_risk": at_risk}.items():
+        con.register("_frame", frame)
+        con.execute(f"create or replace table prevention.{name} as select * from _frame")
+        con.unregister("_frame")
+    metrics_row = pd.DataFrame([{**metrics, "trained_on": ",".join(d.isoformat() for d in TRAIN_DATES),
+                                 "tested_on": TEST_DATE.isoformat(), "fairness_gaps": json.dumps(gaps)}])
+    con.register("_frame", metrics_row)
+    con.execute("create or replace table prevention.backtest as select * from _frame")
+    con.unregister("_frame")
+    card_text = model_card(card, metrics, gaps, TRAIN_DATES, TEST_DATE, scored_on, len(train))
+    # The card travels inside the published warehouse too, so the app shows the card of the very
+    # model whose list it shows.
+    con.execute("create or replace table prevention.model_card as select ? as markdown", [card_text])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "model_card.md").write_text(card_text, encoding="utf-8")
+    (out_dir / "scorecard.json").write_text(json.dumps({
+        "intercept": float(card.coefficients.iloc[0]),
+        "coefficients": {f: float(card.coefficients[f]) for f in FEATURES},
+        "points": {f: int(p) for f, p in card.points().items()},
+        "trained_on": [d.isoformat() for d in TRAIN_DATES], "tested_on": TEST_DATE.isoformat(),
+    }, indent=2), encoding="utf-8")
+    return {"backtest": metrics, "fairness_gaps": gaps, "households_at_risk": len(at_risk),
+            "scored_on": str(scored_on)}
