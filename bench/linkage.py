@@ -40,7 +40,7 @@ def stage_prepare(data: Path, residents: int, mess_scale: float) -> None:
     env = {**os.environ, "COUNCIL_DATA": str(data), "COUNCIL_WAREHOUSE": str(warehouse),
            "COUNCIL_BUILD_WAREHOUSE": str(warehouse)}
     subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--profiles-dir", ".", "-q",
-                    "--exclude", "path:models/marts"], cwd=REPO, env=env, check=True)
+                    "--exclude", "source:linkage+"], cwd=REPO, env=env, check=True)
 
 
 def stage_addresses(data: Path, residents: int, mess_scale: float) -> None:

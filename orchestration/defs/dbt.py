@@ -1,7 +1,8 @@
 """Every dbt seed, model and test as Dagster assets and checks, run with ``dbt build``.
 
-Two runs, because linkage (Python, ``defs/linkage.py``) sits between them: everything up to
-the intermediate models first, then the marts, which read linkage's tables as dbt sources.
+Two runs, because linkage (Python, ``defs/linkage.py``) sits between them: first everything
+that does not need linkage, then everything downstream of linkage's tables (dbt sources), in
+whichever layer it lives.
 """
 
 import os
@@ -44,17 +45,17 @@ class CouncilDbtTranslator(DagsterDbtTranslator):
 translator = CouncilDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-MARTS = "path:models/marts"
+AFTER_LINKAGE = "source:linkage+"
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-            exclude=MARTS)
+            exclude=AFTER_LINKAGE)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-            select=MARTS, name="dbt_marts")
+            select=AFTER_LINKAGE, name="dbt_marts")
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
