@@ -3,7 +3,9 @@
 Every file becomes one ``audit.load_log`` row; every row it holds is either loaded into
 ``raw.<system>__<table>`` or kept in ``audit.rejects`` with the column and the reason, so
 ``rows_in_file = rows_loaded + rows_rejected`` for every file. A file already loaded (same
-sha256) is skipped. Each file is loaded in one transaction: it is all in or not at all.
+sha256) is skipped. Each file is loaded in one transaction: it is all in or not at all. A file
+whose extract date is earlier than one already loaded for its table is quarantined (status
+``stale``): applying it would roll records back to an older state.
 
 Written by hand, not with DuckDB's ``read_csv(store_rejects=...)``: DuckDB cannot decode cp1252
 without an extension it would download at run time, and a reject here must name the vendor's
@@ -33,6 +35,9 @@ from warehouse.sources import LOAD_METADATA_COLUMNS, TABLES, SourceTable, raw_co
 BATCH_ROWS = 100_000
 _EXTRACT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # what errors="surrogateescape" leaves for bad bytes
+# The contract's CSVs are comma-separated; the others are what exports from other locales or tools use.
+CSV_DELIMITER = ","
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}  # the contract's first: it wins ties
 
 
 class ExtractFileError(Exception):
@@ -64,7 +69,9 @@ class FileResult:
     file: str
     sha256: str
     extract_date: dt.date | None
-    status: str  # loaded | failed | duplicate (same bytes as another file) | skipped (this file, already loaded)
+    # loaded | failed | duplicate (same bytes as another file) | skipped (this file, already loaded)
+    # | stale (older than an extract already loaded: quarantined, every row kept as a reject)
+    status: str
     rows_in_file: int = 0  # records the reader saw, counted apart from where they went
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -179,20 +186,22 @@ def load_table(con: duckdb.DuckDBPyConnection, data_dir: Path, source: SourceTab
 
 def load_file(con: duckdb.DuckDBPyConnection, source: SourceTable, extract: ExtractFile) -> FileResult:
     sha = sha256_of(extract.path)
-    same_bytes = [
-        file for (file,) in con.execute(
-            "select file from audit.load_log where file_sha256 = ? and source_system = ? and source_table = ? "
-            "order by loaded_at",
-            [sha, source.system, source.table],
-        ).fetchall()
-    ]
-    if extract.relative_path in same_bytes:
+    same_bytes = con.execute(
+        "select file, status from audit.load_log where file_sha256 = ? and source_system = ? and source_table = ? "
+        "order by loaded_at",
+        [sha, source.system, source.table],
+    ).fetchall()
+    if any(file == extract.relative_path for file, _ in same_bytes):
         return FileResult(extract.relative_path, sha, extract.extract_date, status="skipped")
     # The same bytes delivered again under another name: recorded, but its rows are not loaded twice.
-    duplicate_of = same_bytes[0] if same_bytes else None
+    # A quarantined file's rows were never loaded, so its bytes are judged afresh under the new name.
+    duplicate_of = next((file for file, status in same_bytes if status != "stale"), None)
 
     started = time.perf_counter()
     loaded_at = dt.datetime.now()
+    newest_loaded = _newest_loaded_extract_date(con, source)
+    if extract.extract_date and newest_loaded and extract.extract_date < newest_loaded:
+        return _quarantine_stale(con, source, extract, sha, newest_loaded, loaded_at, started)
     result = FileResult(extract.relative_path, sha, extract.extract_date, status="loaded")
     rejects: list[Reject] = []
     con.execute("begin transaction")
@@ -224,23 +233,64 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceTable, extract: Extr
         con.execute("begin transaction")
         result.status, result.error, result.rows_loaded = "failed", str(failure), 0
         # Nothing is lost: every row the file held is kept as a reject with the file's reason.
-        rejects = _whole_file_rejects(extract, source, failure)
+        rejects = _whole_file_rejects(extract, source, f"file rejected: {failure.message}", failure.column)
         result.rows_in_file = len(rejects)
     except BaseException:
         con.execute("rollback")
         raise
     result.rows_rejected = len(rejects)
     _write_rejects(con, source, extract, sha, rejects)
+    _write_load_log(con, source, result, loaded_at, time.perf_counter() - started)
+    con.execute("commit")
+    return result
+
+
+def _newest_loaded_extract_date(con: duckdb.DuckDBPyConnection, source: SourceTable) -> dt.date | None:
+    return con.execute(
+        "select max(extract_date) from audit.load_log where source_system = ? and source_table = ? and status = 'loaded'",
+        [source.system, source.table],
+    ).fetchone()[0]
+
+
+def _quarantine_stale(
+    con: duckdb.DuckDBPyConnection, source: SourceTable, extract: ExtractFile, sha: str,
+    newest_loaded: dt.date, loaded_at: dt.datetime, started: float,
+) -> FileResult:
+    """Record an extract older than one already loaded without applying it: it would roll records back.
+
+    Like a redelivered duplicate, every row it holds is kept as a reject, so the file balances
+    (rows_in_file = rows_rejected) and nothing is lost. It is not checked against the contract: it is
+    not applied whatever it holds, and a late resend must not fail the build.
+    """
+    message = f"extract of {extract.extract_date} is older than the {newest_loaded} extract already loaded"
+    result = FileResult(
+        extract.relative_path, sha, extract.extract_date, status="stale",
+        error=f"{extract.relative_path}: {message}; quarantined, none of its rows loaded",
+    )
+    rejects = _whole_file_rejects(extract, source, f"stale: {message}", column=None)
+    result.rows_in_file = result.rows_rejected = len(rejects)
+    con.execute("begin transaction")
+    try:
+        _write_rejects(con, source, extract, sha, rejects)
+        _write_load_log(con, source, result, loaded_at, time.perf_counter() - started)
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+    return result
+
+
+def _write_load_log(
+    con: duckdb.DuckDBPyConnection, source: SourceTable, result: FileResult, loaded_at: dt.datetime, duration_s: float
+) -> None:
     con.execute(
         "insert into audit.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            source.system, source.table, extract.relative_path, sha, extract.extract_date,
+            source.system, source.table, result.file, result.sha256, result.extract_date,
             result.rows_in_file, result.rows_loaded, result.rows_rejected, result.status, result.error,
-            "; ".join(result.warnings) or None, loaded_at, time.perf_counter() - started,
+            "; ".join(result.warnings) or None, loaded_at, duration_s,
         ],
     )
-    con.execute("commit")
-    return result
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -250,6 +300,8 @@ def _read_batches(
     extract: ExtractFile, source: SourceTable, rejects: list[Reject], result: FileResult
 ) -> Iterator[tuple[list[int], list[Sequence[str]]]]:
     """Yield (row numbers, columns in contract order) a batch at a time; bad rows go to ``rejects``."""
+    if source.file_format == "csv":
+        _refuse_a_wrong_delimiter(extract, source)
     records = _records(extract, source)
     header = next(records, None)
     if header is None:
@@ -301,21 +353,42 @@ def _records(extract: ExtractFile, source: SourceTable) -> Iterator[tuple[int, l
     return _xlsx_records(extract) if source.file_format == "xlsx" else _csv_records(extract, source)
 
 
-def _whole_file_rejects(
-    extract: ExtractFile, source: SourceTable, failure: ExtractFileError
-) -> list[Reject]:
-    """Every data row of a failed file, so the file's rows stay accounted for and kept."""
-    reason = f"file rejected: {failure.message}"
+def _whole_file_rejects(extract: ExtractFile, source: SourceTable, reason: str, column: str | None) -> list[Reject]:
+    """Every data row of a file not loaded (failed or stale), so its rows stay accounted for and kept."""
     try:
         records = _records(extract, source)
         next(records, None)  # header
-        return [Reject(n, failure.column, reason, _join(v)) for n, v in records]
+        return [Reject(n, column, reason, _join(v)) for n, v in records]
     except ExtractFileError:
         pass
     # Unreadable as its format: keep it line by line as text.
     text = extract.path.read_bytes().decode(source.encoding, errors="replace")
     lines = [line for line in text.splitlines()[1:] if line.strip()]
-    return [Reject(n, failure.column, reason, line) for n, line in enumerate(lines, start=1)]
+    return [Reject(n, column, reason, line) for n, line in enumerate(lines, start=1)]
+
+
+def _refuse_a_wrong_delimiter(extract: ExtractFile, source: SourceTable) -> None:
+    """Refuse a CSV whose header is split by another delimiter than the contract's.
+
+    Read with commas, such a header is one long column name, and the file would fail with a list
+    of every contract column as missing, which hides the cause. Judged on the header line only,
+    so no value can reach the message, and only when the header lacks the contract's columns read
+    with commas, so a good file with semicolons or pipes in its header names still loads.
+    """
+    with extract.path.open(encoding=source.encoding, errors="replace", newline="") as f:
+        header_line = next((line for line in f if line.strip()), "")
+    apparent = max(_DELIMITER_NAMES, key=header_line.count)  # a comma on a tie or with none found
+    if apparent == CSV_DELIMITER:
+        return
+    header = next(csv.reader([header_line], delimiter=CSV_DELIMITER), [])
+    if set(source.raw_columns) <= {raw_column_name(h) for h in header}:
+        return
+    raise ExtractFileError(
+        extract.relative_path,
+        f"wrong delimiter: the header appears to be separated by {_DELIMITER_NAMES[apparent]} ({apparent!r}), "
+        f"the contract expects {_DELIMITER_NAMES[CSV_DELIMITER]} ({CSV_DELIMITER!r})",
+        row=0,
+    )
 
 
 def _column_positions(extract: ExtractFile, source: SourceTable, header: list[str], result: FileResult) -> list[int]:
@@ -339,7 +412,7 @@ def _column_positions(extract: ExtractFile, source: SourceTable, header: list[st
 def _csv_records(extract: ExtractFile, source: SourceTable) -> Iterator[tuple[int, list[str]]]:
     # surrogateescape keeps undecodable bytes as markers, so one bad row is rejected, not the file.
     with extract.path.open(encoding=source.encoding, errors="surrogateescape", newline="") as f:
-        reader = csv.reader(f, strict=True)
+        reader = csv.reader(f, delimiter=CSV_DELIMITER, strict=True)
         row_number = 0  # the header is row 0
         try:
             for values in reader:
@@ -516,21 +589,26 @@ def _write_rejects(con, source: SourceTable, extract: ExtractFile, sha: str, rej
 
 
 def accounting_mismatches(con: duckdb.DuckDBPyConnection, source: SourceTable) -> list[dict]:
-    """Files of one table whose load_log figures disagree with the rows actually kept."""
+    """Files of one table whose load_log figures disagree with the rows actually kept.
+
+    Counted per file and sha256: a file redelivered with new bytes at the same path (a corrected
+    resend, often quarantined as stale) is a load of its own, with its own account.
+    """
     rows = con.execute(
         f"""
         with kept as (
-            select _source_file as file, count(*) as n from raw.{source.raw_table} group by all
+            select _source_file as file, _file_sha256 as file_sha256, count(*) as n
+            from raw.{source.raw_table} group by all
         ),
         rejected as (
-            select file, count(*) as n from audit.rejects
+            select file, file_sha256, count(*) as n from audit.rejects
             where source_system = ? and source_table = ? group by all
         )
         select log.file, log.rows_in_file, log.rows_loaded, log.rows_rejected,
                coalesce(kept.n, 0) as rows_in_raw, coalesce(rejected.n, 0) as rows_in_rejects
         from audit.load_log as log
-        left join kept using (file)
-        left join rejected using (file)
+        left join kept using (file, file_sha256)
+        left join rejected using (file, file_sha256)
         where log.source_system = ? and log.source_table = ?
           and (log.rows_in_file != log.rows_loaded + log.rows_rejected
                or log.rows_loaded != coalesce(kept.n, 0)

@@ -31,6 +31,8 @@ def build_raw_asset(source: SourceTable) -> dg.AssetsDefinition:
         for r in results:
             if r.status == "failed":
                 context.log.error(f"{r.error}")
+            elif r.status == "stale":
+                context.log.warning(f"{r.error}")
             elif r.status == "loaded":
                 context.log.info(f"{r.file}: {r.rows_loaded:,} rows loaded, {r.rows_rejected:,} rejected")
             for warning in r.warnings:
@@ -41,6 +43,7 @@ def build_raw_asset(source: SourceTable) -> dg.AssetsDefinition:
                 "files_delivered": len(results),
                 "files_loaded_now": sum(r.status == "loaded" for r in results),
                 "files_failed_now": sum(r.status == "failed" for r in results),
+                "files_stale_now": sum(r.status == "stale" for r in results),
                 "rows_loaded_now": sum(r.rows_loaded for r in new),
                 "rows_rejected_now": sum(r.rows_rejected for r in new),
                 "dagster/row_count": total_rows,
@@ -69,22 +72,23 @@ def build_raw_checks(source: SourceTable) -> list[dg.AssetChecksDefinition]:
                     description="No delivered file's latest load failed (wrong format, missing column, "
                     "empty, unreadable). Fix or withdraw the file; its rows are kept in audit.rejects.")
     def no_failed_files(warehouse: DuckDBResource, extracts: ExtractsResource) -> dg.AssetCheckResult:
-        delivered = [f.relative_path for f in discover(Path(extracts.data_dir), source)]
-        with warehouse.get_connection() as con:
-            failed = con.execute(
-                """
-                select file, error from (
-                    select file, status, error,
-                           row_number() over (partition by file order by loaded_at desc) as attempt
-                    from audit.load_log where source_system = ? and source_table = ?
-                ) where attempt = 1 and status = 'failed' and list_contains(?, file)
-                order by file
-                """,
-                [source.system, source.table, delivered],
-            ).fetchall()
+        failed = _delivered_files_last_loaded_as(warehouse, extracts, source, "failed")
         return dg.AssetCheckResult(
             passed=not failed,
             metadata={"failed_files": dg.MetadataValue.json([{"file": f, "error": e} for f, e in failed])},
+        )
+
+    @dg.asset_check(asset=key, name="no_stale_extracts",
+                    description="No delivered file is older than an extract of the same table already "
+                    "loaded. Such a file is quarantined (none of its rows loaded, all kept in audit.rejects) "
+                    "so records are not rolled back. A warning: a late resend is no reason to withhold the "
+                    "warehouse. Withdraw the file, or have its corrections sent in a new extract.")
+    def no_stale_extracts(warehouse: DuckDBResource, extracts: ExtractsResource) -> dg.AssetCheckResult:
+        stale = _delivered_files_last_loaded_as(warehouse, extracts, source, "stale")
+        return dg.AssetCheckResult(
+            passed=not stale,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"stale_files": dg.MetadataValue.json([{"file": f, "error": e} for f, e in stale])},
         )
 
     cadence = system(source.system).cadence_days
@@ -104,7 +108,26 @@ def build_raw_checks(source: SourceTable) -> list[dg.AssetChecksDefinition]:
             metadata={"newest_extract": str(newest), "as_of": str(today), "age_days": age, "cadence_days": cadence},
         )
 
-    return [rows_accounted_for, no_failed_files, delivered_on_time]
+    return [rows_accounted_for, no_failed_files, no_stale_extracts, delivered_on_time]
+
+
+def _delivered_files_last_loaded_as(
+    warehouse: DuckDBResource, extracts: ExtractsResource, source: SourceTable, status: str
+) -> list[tuple[str, str]]:
+    """(file, error) of each file still delivered whose latest load ended with this status."""
+    delivered = [f.relative_path for f in discover(Path(extracts.data_dir), source)]
+    with warehouse.get_connection() as con:
+        return con.execute(
+            """
+            select file, error from (
+                select file, status, error,
+                       row_number() over (partition by file order by loaded_at desc) as attempt
+                from audit.load_log where source_system = ? and source_table = ?
+            ) where attempt = 1 and status = ? and list_contains(?, file)
+            order by file
+            """,
+            [source.system, source.table, status, delivered],
+        ).fetchall()
 
 
 @dg.definitions

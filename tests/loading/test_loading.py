@@ -3,10 +3,17 @@ and a malformed file is named with its row and column, never its values."""
 
 from __future__ import annotations
 
+import csv
+import io
+
+import dagster as dg
 import duckdb
 import pytest
+from dagster_duckdb import DuckDBResource
 from openpyxl import Workbook
 
+from orchestration.defs.ingest import build_raw_checks
+from orchestration.defs.resources import ExtractsResource
 from warehouse import sources
 from warehouse.loading import accounting_mismatches, discover, ensure_schemas, load_table
 
@@ -29,7 +36,8 @@ def party_row(ref: str, name: str = "O’BRIEN, Siobhán") -> str:
 
 @pytest.fixture
 def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    # Opened as Dagster's DuckDBResource opens it, so a check run in the test can share the file.
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"), config={"custom_user_agent": "dagster"})
     ensure_schemas(connection)
     yield connection
     connection.close()
@@ -209,3 +217,156 @@ def test_impossible_values_and_repeated_keys_are_rejected_by_row_with_their_colu
         (9, "ACCOUNT_REF", "duplicate ACCOUNT_REF + DISCOUNT_CODE + START_DATE: the same key as row 1"),
     ]
     assert accounting_mismatches(con, discounts) == []
+
+
+# --- bad extracts: the wrong delimiter, an extract older than one already loaded ---------------
+
+
+def run_check(tmp_path, name: str, source=PARTIES) -> dg.AssetCheckResult:
+    """Run one of a raw table's Dagster checks on the test's warehouse and extracts."""
+    check = next(c for c in build_raw_checks(source) if any(k.name == name for k in c.check_keys))
+    return check(
+        warehouse=DuckDBResource(database=str(tmp_path / "w.duckdb")),
+        extracts=ExtractsResource(data_dir=str(tmp_path)),
+    )
+
+
+def parties_csv(rows: list[list[str]], delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, quoting=quoting).writerows([PARTIES.columns, *rows])
+    return out.getvalue().encode("cp1252")
+
+
+def party(ref: str, name: str) -> list[str]:
+    return [ref, "CT001", name, "04/03/1981", "AB123456C", "01/04/2016", ""]
+
+
+@pytest.mark.parametrize("quoting", [csv.QUOTE_MINIMAL, csv.QUOTE_ALL])
+@pytest.mark.parametrize(("delimiter", "named"), [(";", "semicolons"), ("\t", "tabs"), ("|", "pipes")])
+def test_a_csv_with_the_wrong_delimiter_is_refused_naming_the_delimiter_never_a_value(
+    tmp_path, con, delimiter, named, quoting
+):
+    rows = [party("PR9001", "SECRETNAME, Person"), party("PR9002", "OTHERSECRET, Name")]
+    write(tmp_path, PARTIES, "2025-12-01", parties_csv(rows, delimiter, quoting))
+    [result] = load_table(con, tmp_path, PARTIES)
+    assert result.status == "failed"
+    assert result.error == (
+        f"extracts/revenues/2025-12-01/liable_parties.csv, row 0: wrong delimiter: the header appears to be "
+        f"separated by {named} ({delimiter!r}), the contract expects commas (',')"
+    )
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (2, 0, 2)
+    assert con.execute("select count(*) from raw.revenues__liable_parties").fetchone() == (0,)
+    assert accounting_mismatches(con, PARTIES) == []
+    messages = " ".join(
+        str(x) for row in con.execute(
+            "select error, warnings from audit.load_log union all select reason, column_name from audit.rejects"
+        ).fetchall() for x in row
+    )
+    for value in ["PR900", "SECRET", "04/03/1981", "AB123456C", "CT001", "01/04/2016"]:
+        assert value not in messages
+    # Refused like any unreadable file: the build stops on it and says why.
+    failing = run_check(tmp_path, "no_failed_files")
+    assert not failing.passed
+    assert failing.metadata["failed_files"].value == [{"file": result.file, "error": result.error}]
+
+
+def test_a_comma_header_whose_names_hold_other_delimiters_still_loads(tmp_path, con):
+    # A header that reads as the contract with commas is never judged on the characters in its names.
+    header = ",".join([*PARTIES.columns, "NOTE;A|B;C|D"])
+    write(tmp_path, PARTIES, "2025-12-01", (header + "\n" + party_row("P1") + ",x\n").encode("cp1252"))
+    [result] = load_table(con, tmp_path, PARTIES)
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+
+
+def raw_parties(con):
+    return con.execute("select * from raw.revenues__liable_parties order by _extract_date, _row_number").fetchall()
+
+
+def test_an_extract_older_than_one_loaded_is_quarantined_and_newer_data_are_untouched(tmp_path, con):
+    write(tmp_path, PARTIES, "2025-12-01", parties_csv([party("P1", "FIRST, Ann"), party("P2", "SECOND, Bo")]))
+    write(tmp_path, PARTIES, "2026-01-05", parties_csv([party("P1", "LATEST, Ann")]))
+    assert [r.status for r in load_table(con, tmp_path, PARTIES)] == ["loaded", "loaded"]
+    assert run_check(tmp_path, "no_stale_extracts").passed
+    before = raw_parties(con)
+
+    # A resend of an extract between the two, arriving after the newer one was loaded.
+    write(tmp_path, PARTIES, "2025-12-15", parties_csv([party("P1", "MIDDLE, Ann"), party("P3", "THIRD, Cy")]))
+    skipped, stale, skipped_too = load_table(con, tmp_path, PARTIES)
+    assert (skipped.status, skipped_too.status) == ("skipped", "skipped")
+    expected_error = (
+        "extracts/revenues/2025-12-15/liable_parties.csv: extract of 2025-12-15 is older than the 2026-01-05 "
+        "extract already loaded; quarantined, none of its rows loaded"
+    )
+    assert (stale.status, stale.error) == ("stale", expected_error)
+    assert (stale.rows_in_file, stale.rows_loaded, stale.rows_rejected) == (2, 0, 2)
+    assert con.execute("select status, error from audit.load_log where file = ?", [stale.file]).fetchall() == [
+        ("stale", expected_error)
+    ]
+    assert raw_parties(con) == before
+    # Its rows are kept apart, not lost, and the file stays accounted for.
+    kept = con.execute("select row_number, reason, raw_record from audit.rejects where file = ? order by 1",
+                       [stale.file]).fetchall()
+    reason = "stale: extract of 2025-12-15 is older than the 2026-01-05 extract already loaded"
+    assert [(n, r) for n, r, _ in kept] == [(1, reason), (2, reason)]
+    assert "MIDDLE" in kept[0][2]
+    assert accounting_mismatches(con, PARTIES) == []
+
+    warning = run_check(tmp_path, "no_stale_extracts")
+    assert not warning.passed
+    assert warning.severity == dg.AssetCheckSeverity.WARN
+    assert warning.metadata["stale_files"].value == [{"file": stale.file, "error": expected_error}]
+    assert run_check(tmp_path, "no_failed_files").passed  # a late resend does not stop the build
+
+    log = load_log(con)
+    assert [r.status for r in load_table(con, tmp_path, PARTIES)] == ["skipped"] * 3
+    assert load_log(con) == log
+
+
+def test_a_full_extract_and_its_deltas_delivered_night_by_night_all_load(tmp_path, con):
+    deliveries = {
+        "2025-12-01": [party("P1", "ONE, Ann"), party("P2", "TWO, Bo")],
+        "2025-12-15": [party("P1", "ONE-CORRECTED, Ann")],
+        "2026-01-05": [party("P3", "THREE, Cy")],
+    }
+    for extract_date, rows in deliveries.items():
+        write(tmp_path, PARTIES, extract_date, parties_csv(rows))
+        assert [r.status for r in load_table(con, tmp_path, PARTIES)][-1] == "loaded"
+    assert [status for _, status, *_ in load_log(con)] == ["loaded"] * 3
+    assert con.execute("select count(*) from raw.revenues__liable_parties").fetchone() == (4,)
+    assert run_check(tmp_path, "no_stale_extracts").passed
+
+
+def test_an_older_extract_resent_with_new_bytes_at_its_own_path_is_quarantined_and_accounted_for(tmp_path, con):
+    write(tmp_path, PARTIES, "2025-12-01", parties_csv([party("P1", "ONE, Ann")]))
+    write(tmp_path, PARTIES, "2025-12-15", parties_csv([party("P2", "TWO, Bo")]))
+    load_table(con, tmp_path, PARTIES)
+    write(tmp_path, PARTIES, "2025-12-01", parties_csv([party("P1", "CORRECTED, Ann"), party("P9", "NEW, Di")]))
+    resent, _ = load_table(con, tmp_path, PARTIES)
+    assert (resent.status, resent.rows_in_file, resent.rows_loaded, resent.rows_rejected) == ("stale", 2, 0, 2)
+    assert con.execute("select party_ref, liable_name from raw.revenues__liable_parties order by 1").fetchall() == [
+        ("P1", "ONE, Ann"), ("P2", "TWO, Bo")
+    ]
+    # The first load of that path and its quarantined resend each balance on their own.
+    assert accounting_mismatches(con, PARTIES) == []
+
+
+def test_a_stale_file_is_quarantined_whatever_it_holds_so_it_never_fails_the_build(tmp_path, con):
+    write(tmp_path, PARTIES, "2025-12-15", parties_csv([party("P2", "TWO, Bo")]))
+    load_table(con, tmp_path, PARTIES)
+    write(tmp_path, PARTIES, "2025-12-01", parties_csv([party("P1", "ONE, Ann")], delimiter=";"))
+    stale, _ = load_table(con, tmp_path, PARTIES)
+    assert (stale.status, stale.rows_rejected) == ("stale", 1)
+    assert run_check(tmp_path, "no_failed_files").passed
+    assert accounting_mismatches(con, PARTIES) == []
+
+
+def test_a_stale_file_resent_as_a_newer_extract_is_loaded_not_called_a_duplicate(tmp_path, con):
+    body = parties_csv([party("P1", "ONE, Ann")])
+    write(tmp_path, PARTIES, "2025-12-15", parties_csv([party("P2", "TWO, Bo")]))
+    load_table(con, tmp_path, PARTIES)
+    write(tmp_path, PARTIES, "2025-12-01", body)
+    write(tmp_path, PARTIES, "2026-01-05", body)  # the same bytes, now sent as the newest extract
+    stale, _, newest = load_table(con, tmp_path, PARTIES)
+    assert stale.status == "stale"
+    assert (newest.status, newest.rows_loaded) == ("loaded", 1)
+    assert accounting_mismatches(con, PARTIES) == []
