@@ -180,3 +180,22 @@ def test_a_decision_needs_two_records_and_a_known_verdict(tmp_path):
         review.record_decision(tmp_path, "housing:1", "housing:1", "accept", "tester")
     with pytest.raises(ValueError):
         review.record_decision(tmp_path, "housing:1", "housing:2", "maybe", "tester")
+
+
+def test_a_move_made_alone_links_records_the_model_left_for_review(linked):
+    """One record ending the day another begins, with nobody else leaving or arriving, links a
+    pair the model scored between the review and link thresholds: mostly a council tax payer
+    whose new account carries a mistyped or married name. The model alone misses more of these
+    the bigger the borough (its prior falls); even this small one has a few, and every pair the
+    rule links must be one person."""
+    records, _ = _truth(linked["data"])
+    with duckdb.connect(str(linked["warehouse"]), read_only=True) as con:
+        pairs = con.execute("""
+            select person_record_key_l, person_record_key_r from linkage.resident_links
+            where basis = 'household' and same_resident and explanation like 'household: %moved alone%'
+        """).fetchall()
+    # Measured at 2,000 residents: 3 pairs, each one person. At 120,000 residents the rule
+    # raised pairwise recall from 0.988 to 0.992 for 0.0001 of precision (bench/linkage.py).
+    assert pairs
+    right = sum(records.get(a) is not None and records.get(a) == records.get(b) for a, b in pairs)
+    assert right / len(pairs) >= 0.9

@@ -264,14 +264,16 @@ def prepare_input(con: duckdb.DuckDBPyConnection) -> int:
             select person_record_key,
                    list(distinct signature) filter (where moved = 'left') as left_with,
                    list(distinct signature) filter (where moved = 'arrived') as arrived_with,
+                   list(distinct moved_on) filter (where moved = 'left') as left_with_company_days,
+                   list(distinct moved_on) filter (where moved = 'arrived') as arrived_with_company_days,
             from (
                 -- A companion under one's own name may be oneself in another system, or a
                 -- same-named parent or child: only a differently named companion counts.
-                select a.person_record_key, 'left' as moved, b.signature
+                select a.person_record_key, 'left' as moved, a.ended_on as moved_on, b.signature
                 from periods a join periods b on a.uprn = b.uprn and a.ended_on = b.ended_on
                 where a.person_record_key <> b.person_record_key and a.signature <> b.signature
                 union all
-                select a.person_record_key, 'arrived', b.signature
+                select a.person_record_key, 'arrived', a.started_on, b.signature
                 from periods a join periods b on a.uprn = b.uprn and a.started_on = b.started_on
                 where a.person_record_key <> b.person_record_key and a.signature <> b.signature
             )
@@ -338,6 +340,11 @@ def prepare_input(con: duckdb.DuckDBPyConnection) -> int:
             pp.moved_in_on,
             coalesce(c.left_with, []) as left_with,
             coalesce(c.arrived_with, []) as arrived_with,
+            -- Days the record left (arrived at) an address with nobody else named differently.
+            list_filter(coalesce(pp.moved_out_days, []),
+                        lambda d: not list_contains(coalesce(c.left_with_company_days, []), d)) as moved_out_alone_days,
+            list_filter(coalesce(pp.moved_in_days, []),
+                        lambda d: not list_contains(coalesce(c.arrived_with_company_days, []), d)) as moved_in_alone_days,
             ar.adult_from,
         from intermediate.int_person_records p
         left join per_person pp using (person_record_key)
@@ -519,25 +526,45 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
             for column in ("nhs_number", "ni_number", "upn"))}
     """)
     # Household links, for what the model scores a changed surname (a married name) too harshly
-    # to find; both need one forename and no conflicting sex, and the refusal rules still apply:
+    # to find; the refusal rules still apply to each, and the first two need one forename and no
+    # conflicting sex:
     # - moved together: one record ends the day the other begins, and someone else left the
     #   first address that day and arrived at the second under the same name;
     # - one home from one day: two records at one UPRN that begin (or end) on the same day,
-    #   as a tenancy and its council tax account do.
+    #   as a tenancy and its council tax account do;
+    # - moved alone: the model found the pair worth review, and one record ends the day the other
+    #   begins with nobody else leaving or arriving: a council tax payer whose new account
+    #   carries a mistyped or married name. Most false pairs of this shape are a household moving
+    #   together (a John and a Joan), which this leaves to review. The model cannot see this: it
+    #   scores each pair alone, and its prior falls as the borough grows.
     con.execute(f"""
         create or replace temp table _household_links as
         with tenure as (
             select unique_id, forename_std, sex, unnest(tenures) as tenure from {INPUT}
+        ),
+        found as (
+            select least(l.unique_id, r.unique_id) as key_l, greatest(l.unique_id, r.unique_id) as key_r,
+                   'moved with a companion, under one forename' as rule
+            from {INPUT} l join {INPUT} r
+              on l.forename_std = r.forename_std and l.moved_out_on = r.moved_in_on and l.unique_id <> r.unique_id
+            where list_has_any(l.left_with, r.arrived_with) and coalesce(l.sex = r.sex, true)
+            union all
+            select least(l.unique_id, r.unique_id), greatest(l.unique_id, r.unique_id),
+                   'at one home from (or until) one day, under one forename'
+            from tenure l join tenure r
+              on l.tenure = r.tenure and l.forename_std = r.forename_std and l.unique_id < r.unique_id
+            where coalesce(l.sex = r.sex, true)
+            union all
+            select least(s.key_l, s.key_r), greatest(s.key_l, s.key_r),
+                   'moved alone: one record ends the day the other begins, nobody else moving'
+            from _scored s
+            join {INPUT} l on l.unique_id = s.key_l
+            join {INPUT} r on r.unique_id = s.key_r
+            where s.match_probability >= {config.review_threshold}
+              and (list_has_any(l.moved_out_alone_days, r.moved_in_alone_days)
+                   or list_has_any(r.moved_out_alone_days, l.moved_in_alone_days))
         )
-        select distinct least(l.unique_id, r.unique_id) as key_l, greatest(l.unique_id, r.unique_id) as key_r
-        from {INPUT} l join {INPUT} r
-          on l.forename_std = r.forename_std and l.moved_out_on = r.moved_in_on and l.unique_id <> r.unique_id
-        where list_has_any(l.left_with, r.arrived_with) and coalesce(l.sex = r.sex, true)
-        union
-        select least(l.unique_id, r.unique_id), greatest(l.unique_id, r.unique_id)
-        from tenure l join tenure r
-          on l.tenure = r.tenure and l.forename_std = r.forename_std and l.unique_id < r.unique_id
-        where coalesce(l.sex = r.sex, true)
+        select key_l, key_r, string_agg(distinct rule, '; ' order by rule) as rule from found group by key_l, key_r
     """)
     # Refusal rules, evaluated on every candidate pair that could end up in one resident.
     dob_conflict = """l.dob is not null and r.dob is not null and l.dob <> r.dob
@@ -647,6 +674,7 @@ def _write_outputs(con, config: LinkageConfig, model: dict, refused, cannot) -> 
                 s.match_weight, s.match_probability, s.explanation,
                 i.key_l is not null as shares_identifier,
                 h.key_l is not null as household,
+                h.rule as household_rule,
                 d.decision,
             from (
                 select key_l, key_r from _scored union select key_l, key_r from _identifier_links
@@ -676,7 +704,7 @@ def _write_outputs(con, config: LinkageConfig, model: dict, refused, cannot) -> 
             concat_ws('; ',
                 case when c.shares_identifier then 'shares a valid identifier' end,
                 case when c.household and coalesce(c.match_probability < {config.link_threshold}, true)
-                     then 'household: one forename, and moved with a companion or at one home from one day' end,
+                     then 'household: ' || c.household_rule end,
                 c.explanation) as explanation,
         from candidate c
         join _clusters cl on cl.unique_id = c.key_l
