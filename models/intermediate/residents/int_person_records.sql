@@ -2,113 +2,37 @@
 
 {#- Every person record of the five systems in one standard shape: what person linkage compares. -#}
 
+{#- Each system's person model, the source table it stages and whether it records deaths. -#}
+{%- set person_models = [
+    {'model': 'stg_housing__persons', 'source_table': 'persons', 'has_died_on': false},
+    {'model': 'stg_revenues__liable_parties', 'source_table': 'liable_parties', 'has_died_on': false},
+    {'model': 'stg_adult_social_care__persons', 'source_table': 'persons', 'has_died_on': true},
+    {'model': 'stg_childrens_social_care__children', 'source_table': 'children', 'has_died_on': true},
+    {'model': 'stg_send__persons', 'source_table': 'persons', 'has_died_on': false},
+] %}
+
 with
 
-housing as (
-    select * from {{ ref('stg_housing__persons') }}
-),
-
-revenues as (
-    select * from {{ ref('stg_revenues__liable_parties') }}
-),
-
-adult_social_care as (
-    select * from {{ ref('stg_adult_social_care__persons') }}
-),
-
-childrens_social_care as (
-    select * from {{ ref('stg_childrens_social_care__children') }}
-),
-
-send as (
-    select * from {{ ref('stg_send__persons') }}
-),
-
 unioned as (
-    select
-        source_system,
-        'persons' as source_table,
-        source_record_id,
-        forename,
-        surname,
-        forename_std,
-        surname_std,
-        birth_date,
-        sex,
-        nhs_number,
-        ni_number,
-        upn,
-        cast(null as date) as died_on,
-        extract_date
-    from housing
-    union all
-    select
-        source_system,
-        'liable_parties',
-        source_record_id,
-        forename,
-        surname,
-        forename_std,
-        surname_std,
-        birth_date,
-        sex,
-        nhs_number,
-        ni_number,
-        upn,
-        cast(null as date),
-        extract_date
-    from revenues
-    union all
-    select
-        source_system,
-        'persons',
-        source_record_id,
-        forename,
-        surname,
-        forename_std,
-        surname_std,
-        birth_date,
-        sex,
-        nhs_number,
-        ni_number,
-        upn,
-        died_on,
-        extract_date
-    from adult_social_care
-    union all
-    select
-        source_system,
-        'children',
-        source_record_id,
-        forename,
-        surname,
-        forename_std,
-        surname_std,
-        birth_date,
-        sex,
-        nhs_number,
-        ni_number,
-        upn,
-        died_on,
-        extract_date
-    from childrens_social_care
-    union all
-    select
-        source_system,
-        'persons',
-        source_record_id,
-        forename,
-        surname,
-        forename_std,
-        surname_std,
-        birth_date,
-        sex,
-        nhs_number,
-        ni_number,
-        upn,
-        cast(null as date),
-        extract_date
-    from send
+    {%- for person_model in person_models %}
+        select
+            source_system,
+            '{{ person_model.source_table }}' as source_table,
+            source_record_id,
+            forename,
+            surname,
+            forename_std,
+            surname_std,
+            birth_date,
+            sex,
+            nhs_number,
+            ni_number,
+            upn,
+            {{ 'died_on' if person_model.has_died_on else 'cast(null as date) as died_on' }},
+            extract_date
+        from {{ ref(person_model.model) }}
+        {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 standardised as (

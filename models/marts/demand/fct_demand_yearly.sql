@@ -3,7 +3,11 @@
 {#- Yearly demand per service and measure, borough-wide (breakdown 'all') and by ward, age band,
     sex and the service's own breakdowns, with the population it is a rate of. Flow measures
     count events in the calendar year; stock measures count what was in force on the census
-    date. Within one breakdown the categories add up to the borough-wide value. -#}
+    date. Within one breakdown the categories add up to the borough-wide value. The steps are
+    the macros in macros/demand.sql, shared with fct_demand_monthly. -#}
+
+{#- One row per service, measure, year, breakdown and category. -#}
+{%- set grain = ['year'] %}
 
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
@@ -15,18 +19,6 @@ events as (
 
 calendar as (
     select * from {{ ref('int_demand_calendar') }}
-),
-
-population as (
-    select * from {{ ref('int_demand_population') }}
-),
-
-rate_bases as (
-    select * from {{ ref('int_demand_rate_bases') }}
-),
-
-properties as (
-    select * from {{ ref('dim_property') }}
 ),
 
 years as (
@@ -41,197 +33,24 @@ measures as (
     from events
 ),
 
-long as (
-    select
-        service,
-        measure,
-        year,
-        'all' as breakdown,
-        'all' as category,
-        amount
-    from events
-    union all
-    select
-        service,
-        measure,
-        year,
-        'ward' as breakdown,
-        coalesce(ward_code, 'Unknown') as category,
-        amount
-    from events
-    union all
-    select
-        service,
-        measure,
-        year,
-        'age_band' as breakdown,
-        coalesce(age_band, 'Unknown') as category,
-        amount
-    from events
-    union all
-    select
-        service,
-        measure,
-        year,
-        'sex' as breakdown,
-        coalesce(sex, 'Unknown') as category,
-        amount
-    from events
-    union all
-    select
-        service,
-        measure,
-        year,
-        need_kind as breakdown,
-        coalesce(need, 'Not recorded') as category,
-        amount
-    from events
-    where need_kind is not null
-    union all
-    select
-        service,
-        measure,
-        year,
-        setting_kind as breakdown,
-        coalesce(setting, 'Not recorded') as category,
-        amount
-    from events
-    where setting_kind is not null
-),
-
 counted as (
-    select
-        service,
-        measure,
-        year,
-        breakdown,
-        category,
-        sum(amount) as value
-    from long
-    group by all
-),
-
-borough_spine as (
-    -- Every measure has a borough-wide value in every year, zero when nothing happened.
-    select
-        measures.service,
-        measures.measure,
-        years.year,
-        'all' as breakdown,
-        'all' as category,
-        0.0 as value
-    from measures
-    cross join years
+    -- Every event borough-wide, by ward, age band and sex, and by the service's own breakdowns.
+    {{ demand_counted('events', grain) }}
 ),
 
 completed as (
-    select * from counted
-    union all
-    select * from borough_spine
-    where not exists (
-        select 1 from counted
-        where
-            counted.service = borough_spine.service and counted.measure = borough_spine.measure
-            and counted.year = borough_spine.year and counted.breakdown = 'all'
-    )
+    -- Every measure has a borough-wide value in every year, zero when nothing happened.
+    {{ demand_with_borough_zeros('counted', 'measures', 'years', grain) }}
 ),
 
 denominators as (
-    select
-        service,
-        year,
-        'all' as breakdown,
-        'all' as category,
-        sum(population) as population
-    from population
-    group by all
-    union all
-    select
-        service,
-        year,
-        'ward' as breakdown,
-        ward_code as category,
-        sum(population) as population
-    from population
-    group by all
-    union all
-    select
-        service,
-        year,
-        'sex' as breakdown,
-        sex as category,
-        sum(population) as population
-    from population
-    group by all
-    union all
-    select
-        service,
-        year,
-        'age_band' as breakdown,
-        age_band as category,
-        sum(population) as population
-    from population
-    group by all
-),
-
-ward_names as (
-    select distinct
-        ward_code,
-        ward_name
-    from properties
-    where ward_code is not null
-),
-
-rated as (
-    select
-        completed.service,
-        completed.measure,
-        completed.breakdown,
-        completed.category,
-        measures.value_unit,
-        rate_bases.rate_per,
-        rate_bases.rate_basis,
-        cast(completed.year as integer) as year,
-        cast(completed.value as double) as value,
-        case
-            when completed.breakdown = 'ward' then coalesce(ward_names.ward_name, completed.category)
-            else completed.category
-        end as category_label,
-        -- A service breakdown (need, setting) is a rate of the whole service population.
-        case
-            when measures.value_unit != 'count' then null
-            when own_population.population is not null then own_population.population
-            when completed.breakdown not in ('ward', 'sex', 'age_band') then borough_population.population
-        end as population
-    from completed
-    inner join measures on completed.service = measures.service and completed.measure = measures.measure
-    inner join rate_bases on completed.service = rate_bases.service
-    left join denominators as own_population
-        on
-            completed.service = own_population.service and completed.year = own_population.year
-            and completed.breakdown = own_population.breakdown and completed.category = own_population.category
-    left join denominators as borough_population
-        on
-            completed.service = borough_population.service and completed.year = borough_population.year
-            and borough_population.breakdown = 'all'
-    left join ward_names on completed.breakdown = 'ward' and completed.category = ward_names.ward_code
+    -- Each service's population per year, borough-wide and by ward, age band and sex.
+    {{ demand_denominators(ref('int_demand_population')) }}
 ),
 
 final as (
-    select
-        service,
-        measure,
-        year,
-        breakdown,
-        category,
-        category_label,
-        value,
-        value_unit,
-        rate_per,
-        rate_basis,
-        cast(population as bigint) as population,
-        case when population > 0 then value * rate_per / population end as rate
-    from rated
+    -- Each value with its unit, category label (a ward's name), rate basis, population and rate.
+    {{ demand_rated('completed', 'measures', 'denominators', grain) }}
 )
 
 select * from final

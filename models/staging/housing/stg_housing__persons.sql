@@ -11,14 +11,6 @@ latest as (
     {{ latest_version(['person_ref']) }}
 ),
 
-sex_codes as (
-    select * from {{ ref('sex_codes') }}
-),
-
-ethnicity_codes as (
-    select * from {{ ref('ethnicity_codes') }}
-),
-
 identified as (
     select
         *,
@@ -32,31 +24,17 @@ cleaned as (
         trim(person_ref) as source_record_id,
         trim(person_ref) as person_ref,
         {{ clean_text('title') }} as title,
-        {{ clean_text('forename') }} as forename,
-        {{ clean_text('surname') }} as surname,
-        {{ standardise_name('forename') }} as forename_std,
-        {{ standardise_name('surname') }} as surname_std,
+        {{ person_names('forename', 'surname') }},
         {{ parse_date('date_of_birth', date_format) }} as birth_date,
         {{ clean_code('gender') }} as sex_code,
-        cast(null as varchar) as nhs_number,
-        {{ ni_number_clean('ni_number_candidate') }} as ni_number,
-        {{ ni_number_is_valid('ni_number_candidate') }} as ni_number_is_valid,
-        cast(null as varchar) as upn,
+        {{ person_identifiers(['ni_number']) }},
         {{ clean_code('ethnicity') }} as ethnicity_code,
         _extract_date as extract_date
     from identified
 ),
 
 coded as (
-    select
-        cleaned.*,
-        coalesce(sex_codes.sex, 'U') as sex,
-        ethnicity_codes.description as ethnicity,
-        ethnicity_codes.ethnic_group,
-        ethnicity_codes.dfe_code as ethnicity_dfe_code
-    from cleaned
-    left join sex_codes on cleaned.sex_code = sex_codes.code
-    left join ethnicity_codes on cleaned.ethnicity_code = ethnicity_codes.code
+    {{ with_sex_and_ethnicity('cleaned') }}
 )
 
 select * from coded

@@ -40,10 +40,7 @@ cleaned as (
         {{ parse_date('date_of_birth', date_format) }} as birth_date,
         -- Revenues does not record sex.
         cast(null as varchar) as sex,
-        cast(null as varchar) as nhs_number,
-        {{ ni_number_clean('ni_number_candidate') }} as ni_number,
-        {{ ni_number_is_valid('ni_number_candidate') }} as ni_number_is_valid,
-        cast(null as varchar) as upn,
+        {{ person_identifiers(['ni_number']) }},
         {{ parse_date('liable_from', date_format) }} as liable_from,
         {{ parse_date('liable_to', date_format) }} as liable_to,
         _extract_date as extract_date

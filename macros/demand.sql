@@ -1,0 +1,178 @@
+{#- The steps fct_demand_monthly and fct_demand_yearly share. They differ only in their grain
+    (the period columns each row is counted in), the events they read and the periods every
+    measure must have a borough-wide value in, so each step takes those as arguments. -#}
+
+
+{#- The breakdowns every measure has, besides borough-wide ('all'): breakdown -> the column
+    that holds its category in fct_demand_events and int_demand_population. -#}
+{% macro demand_demographic_breakdowns() -%}
+    {{ return({'ward': 'ward_code', 'age_band': 'age_band', 'sex': 'sex'}) }}
+{%- endmacro %}
+
+
+{#- The services' own breakdowns: fct_demand_events names each in <breakdown>_kind (for example
+    cin_primary_need) and holds its category in <breakdown>. -#}
+{% macro demand_service_breakdowns() -%}
+    {{ return(['need', 'setting']) }}
+{%- endmacro %}
+
+
+{#- The sum of amount per service, measure, period, breakdown and category: every event counted
+    borough-wide, under each demographic breakdown (a missing category as 'Unknown') and under
+    each service breakdown it has (a missing category as 'Not recorded'). -#}
+{% macro demand_counted(events, grain) -%}
+    {%- set keys = ['service', 'measure'] + grain -%}
+    select
+        {{ keys | join(', ') }},
+        breakdown,
+        category,
+        sum(amount) as value
+    from (
+        select
+            {{ keys | join(', ') }},
+            'all' as breakdown,
+            'all' as category,
+            amount
+        from {{ events }}
+    {%- for breakdown, column in demand_demographic_breakdowns().items() %}
+        union all
+        select
+            {{ keys | join(', ') }},
+            '{{ breakdown }}' as breakdown,
+            coalesce({{ column }}, 'Unknown') as category,
+            amount
+        from {{ events }}
+    {%- endfor %}
+    {%- for breakdown in demand_service_breakdowns() %}
+        union all
+        select
+            {{ keys | join(', ') }},
+            {{ breakdown }}_kind as breakdown,
+            coalesce({{ breakdown }}, 'Not recorded') as category,
+            amount
+        from {{ events }}
+        where {{ breakdown }}_kind is not null
+    {%- endfor %}
+    ) as by_breakdown
+    group by {{ keys | join(', ') }}, breakdown, category
+{%- endmacro %}
+
+
+{#- The counted rows plus a zero borough-wide row for every measure in every period of `periods`
+    that counted nothing, so that no measure has a missing period. -#}
+{% macro demand_with_borough_zeros(counted, measures, periods, grain) -%}
+    select * from {{ counted }}
+    union all
+    select
+        measures.service,
+        measures.measure,
+    {%- for column in grain %}
+        periods.{{ column }},
+    {%- endfor %}
+        'all' as breakdown,
+        'all' as category,
+        0.0 as value
+    from {{ measures }} as measures
+    cross join {{ periods }} as periods
+    where not exists (
+        select 1 from {{ counted }} as counted
+        where
+            counted.service = measures.service and counted.measure = measures.measure
+    {%- for column in grain %}
+            and counted.{{ column }} = periods.{{ column }}
+    {%- endfor %}
+            and counted.breakdown = 'all'
+    )
+{%- endmacro %}
+
+
+{#- Each service's denominator population per year, borough-wide and under each demographic
+    breakdown, from `service_population` (int_demand_population). -#}
+{% macro demand_denominators(service_population) -%}
+    select
+        service,
+        year,
+        'all' as breakdown,
+        'all' as category,
+        sum(population) as population
+    from {{ service_population }}
+    group by service, year
+    {%- for breakdown, column in demand_demographic_breakdowns().items() %}
+    union all
+    select
+        service,
+        year,
+        '{{ breakdown }}' as breakdown,
+        {{ column }} as category,
+        sum(population) as population
+    from {{ service_population }}
+    group by service, year, {{ column }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- The mart's rows: each value of `counted` with its unit (from `measures`: service, measure,
+    value_unit), its rate basis, the ward's name as the category label, the population it is a
+    rate of (from `denominators`, built by demand_denominators) and the rate. Values that are
+    not counts have no rate; a service breakdown (need, setting) is a rate of the whole service
+    population. -#}
+{% macro demand_rated(counted, measures, denominators, grain) -%}
+    select
+        service,
+        measure,
+        {{ grain | join(', ') }},
+        breakdown,
+        category,
+        category_label,
+        value,
+        value_unit,
+        rate_per,
+        rate_basis,
+        cast(population as bigint) as population,
+        case when population > 0 then value * rate_per / population end as rate
+    from (
+        select
+            counted.service,
+            counted.measure,
+    {%- for column in grain if column != 'year' %}
+            counted.{{ column }},
+    {%- endfor %}
+            counted.breakdown,
+            counted.category,
+            measures.value_unit,
+            rate_bases.rate_per,
+            rate_bases.rate_basis,
+            cast(counted.year as integer) as year,
+            cast(counted.value as double) as value,
+            case
+                when counted.breakdown = 'ward' then coalesce(ward_names.ward_name, counted.category)
+                else counted.category
+            end as category_label,
+            case
+                when measures.value_unit != 'count' then null
+                when own_population.population is not null then own_population.population
+                when counted.breakdown not in ('{{ demand_demographic_breakdowns().keys() | join("', '") }}')
+                    then borough_population.population
+            end as population
+        from {{ counted }} as counted
+        inner join {{ measures }} as measures
+            on counted.service = measures.service and counted.measure = measures.measure
+        inner join {{ ref('int_demand_rate_bases') }} as rate_bases on counted.service = rate_bases.service
+        left join {{ denominators }} as own_population
+            on
+                counted.service = own_population.service and counted.year = own_population.year
+                and counted.breakdown = own_population.breakdown and counted.category = own_population.category
+        left join {{ denominators }} as borough_population
+            on
+                counted.service = borough_population.service and counted.year = borough_population.year
+                and borough_population.breakdown = 'all'
+        left join (
+            select distinct
+                ward_code,
+                ward_name
+            from {{ ref('dim_property') }}
+            where ward_code is not null
+        ) as ward_names
+            on counted.breakdown = 'ward' and counted.category = ward_names.ward_code
+    ) as rated
+{%- endmacro %}
