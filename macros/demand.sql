@@ -19,14 +19,16 @@
 
 {#- The sum of amount per service, measure, period, breakdown and category: every event counted
     borough-wide, under each demographic breakdown (a missing category as 'Unknown') and under
-    each service breakdown it has (a missing category as 'Not recorded'). -#}
+    each service breakdown it has (a missing category as 'Not recorded'). Summed as decimals
+    (amounts are counts or money in pence): a sum of doubles depends on the order the threads
+    add them, and a rebuild must give the very same figures. -#}
 {% macro demand_counted(events, grain) -%}
     {%- set keys = ['service', 'measure'] + grain -%}
     select
         {{ keys | join(', ') }},
         breakdown,
         category,
-        sum(amount) as value
+        cast(sum(cast(amount as decimal(18, 2))) as double) as value
     from (
         select
             {{ keys | join(', ') }},

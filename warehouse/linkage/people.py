@@ -476,7 +476,8 @@ def _cluster(records: list[str], edges: list[tuple[str, str, int, float]],
     every = index(list(rejected) + list(refused))
     uf = _UnionFind(records)
     not_taken = []
-    for a, b, priority, _ in sorted(edges, key=lambda e: (-e[2], -e[3])):
+    # The record keys break ties in weight (twins score alike), so a rebuild takes the same links.
+    for a, b, priority, _ in sorted(edges, key=lambda e: (-e[2], -e[3], e[0], e[1])):
         constraints = None if priority >= 3 else hard if priority == 2 else every
         if not uf.union(a, b, constraints):
             not_taken.append((a, b))

@@ -26,22 +26,35 @@ records as (
     inner join person_records on resident_records.person_record_key = person_records.person_record_key
 ),
 
+-- The value most of the resident's records give (macros/people.sql: most_recorded).
+best_forename as (
+    {{ most_recorded('records', 'forename') }}
+),
+
+best_surname as (
+    {{ most_recorded('records', 'surname') }}
+),
+
+best_birth_date as (
+    {{ most_recorded('records', 'birth_date') }}
+),
+
+best_sex as (
+    -- 'U' (not known) is no vote.
+    {{ most_recorded('records', 'sex', ignored="'U'") }}
+),
+
 best_details as (
-    -- The most often recorded value wins; the latest extract breaks a tie.
     select
-        resident_id,
+        records.resident_id,
         count(*) as source_records,
-        list(distinct source_system order by source_system) as known_to_systems,
-        mode(forename) as forename,
-        mode(surname) as surname,
-        mode(birth_date) as birth_date,
-        mode(sex) as sex,
-        max(died_on) as died_on,
-        max(nhs_number) is not null as has_nhs_number,
-        max(ni_number) is not null as has_ni_number,
-        max(upn) is not null as has_upn
+        list(distinct records.source_system order by records.source_system) as known_to_systems,
+        max(records.died_on) as died_on,
+        max(records.nhs_number) is not null as has_nhs_number,
+        max(records.ni_number) is not null as has_ni_number,
+        max(records.upn) is not null as has_upn
     from records
-    group by resident_id
+    group by records.resident_id
 ),
 
 current_address as (
@@ -77,10 +90,10 @@ address_seen as (
 residents as (
     select
         best_details.resident_id,
-        best_details.forename,
-        best_details.surname,
-        best_details.birth_date,
-        best_details.sex,
+        best_forename.forename,
+        best_surname.surname,
+        best_birth_date.birth_date,
+        best_sex.sex,
         best_details.died_on,
         current_address.current_uprn,
         current_address.current_address_since,
@@ -93,6 +106,10 @@ residents as (
         best_details.has_ni_number,
         best_details.has_upn
     from best_details
+    left join best_forename using (resident_id)
+    left join best_surname using (resident_id)
+    left join best_birth_date using (resident_id)
+    left join best_sex using (resident_id)
     left join current_address using (resident_id)
     left join seen using (resident_id)
     left join address_seen using (resident_id)
