@@ -32,6 +32,9 @@ class PageSpec:
     icon: str
     section: str
     roles: frozenset[Role]
+    # A page of person-level data only a data sharing agreement for this purpose opens (a frontline
+    # manager whose service has none never sees the page).
+    purpose: str | None = None
 
     @property
     def path(self) -> Path:
@@ -42,9 +45,17 @@ PAGES = [
     PageSpec("frontline_search", "Find a resident", ":material/person_search:", "Residents", frozenset({_F})),
     PageSpec("frontline_resident", "Resident", ":material/badge:", "Residents", frozenset({_F})),
     PageSpec("frontline_property", "Property", ":material/home:", "Residents", frozenset({_F})),
-    PageSpec("frontline_at_risk", "At-risk households", ":material/crisis_alert:", "Residents", frozenset({_F})),
+    PageSpec("frontline_at_risk", "At-risk households", ":material/crisis_alert:", "Residents", frozenset({_F}),
+             purpose="homelessness_prevention"),
     PageSpec("analysts_records", "Pseudonymised records", ":material/fingerprint:", "Analysts", frozenset({_A})),
-    PageSpec("scrutiny_demand", "Demand for services", ":material/trending_up:", "Scrutiny", frozenset({_S, _A})),
+    PageSpec("scrutiny_demand", "Demand for services", ":material/trending_up:", "Demand for services", frozenset({_S, _A})),
+    PageSpec("scrutiny_send", "SEND demand", ":material/school:", "Demand for services", frozenset({_S, _A})),
+    PageSpec("scrutiny_childrens", "Children's social care demand", ":material/child_care:", "Demand for services",
+             frozenset({_S, _A})),
+    PageSpec("scrutiny_adults", "Adult social care demand", ":material/elderly:", "Demand for services", frozenset({_S, _A})),
+    PageSpec("scrutiny_housing", "Housing demand", ":material/house:", "Demand for services", frozenset({_S, _A})),
+    PageSpec("scrutiny_council_tax", "Council tax demand", ":material/receipt_long:", "Demand for services",
+             frozenset({_S, _A})),
     PageSpec("dpo_audit", "Access audit", ":material/policy:", "Data protection", frozenset({_D})),
     PageSpec("dpo_subject_access", "Subject access request", ":material/folder_shared:", "Data protection", frozenset({_D})),
     PageSpec("engineers_warehouse", "Warehouse", ":material/database:", "Engineers and custodians", frozenset({_E})),
@@ -73,8 +84,15 @@ def current_user() -> User | None:
     return user if isinstance(user, User) else None
 
 
+def may_open(user: User, spec: PageSpec) -> bool:
+    """The user's role may open the page, and, for a page tied to a purpose, an agreement covers it."""
+    if user.role not in spec.roles:
+        return False
+    return spec.purpose is None or spec.purpose in agreements().purposes(user)
+
+
 def permitted_pages(user: User) -> list[PageSpec]:
-    return [page for page in PAGES if user.role in page.roles]
+    return [page for page in PAGES if may_open(user, page)]
 
 
 def landing_page(user: User) -> PageSpec:
@@ -89,8 +107,11 @@ def guard(page_file: str) -> User:
     if user is None:
         st.warning("Sign in to open this page.", icon=":material/lock:")
         st.stop()
-    if user.role not in spec.roles:
+    if not may_open(user, spec):
         audit_log().append(user, audit.ACCESS_REFUSED, detail=f"page {key}")
+        if user.role in spec.roles:
+            refuse(f"You ({user.label}) cannot open **{spec.title}**: no data sharing agreement covers "
+                   f"{sharing.PURPOSES.get(spec.purpose, spec.purpose).lower()} for your service.")
         refuse(f"Your role ({user.label}) cannot open **{spec.title}**.")
     return user
 

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import access, residents, ui
+from dashboards import access, prevention, residents, ui
 from warehouse.access import audit, sharing
 from warehouse.access.roles import SERVICES
 
@@ -72,11 +72,19 @@ last.metric("Last seen", ui.format_date(person["last_seen_on"]))
 st.markdown("**Known to:** " + (", ".join(ui.system_label(s) for s in known) or "none of the systems shown"))
 
 # --- Prevention ---------------------------------------------------------------------------------
-flags = ui.prevention_flags(warehouse, resident_id=resident_id)
-if flags is not None and not flags.empty:
+# The prevention list is shared for homelessness prevention only: under another purpose its
+# reasons (council tax debt, social care contact) would reach a service that may not see them.
+flag = None
+if purpose == prevention.PURPOSE and prevention.available(warehouse):
+    flag = prevention.flag_for(warehouse, user, resident_id, systems)
+if flag is not None:
     st.header("Prevention flags", divider="red")
-    for flag in flags.itertuples():
-        st.warning(f"**{flag.title}**: {flag.reasons}", icon=":material/crisis_alert:")
+    why = "; ".join(flag["reasons"]) or "facts from systems your agreement does not cover"
+    st.warning(
+        f"**At risk of homelessness**: the household ranked {flag['rank']:,} of the {flag['flagged']:,} flagged on "
+        f"{ui.format_date(flag['scored_on'])}. Why: {why}.",
+        icon=":material/crisis_alert:",
+    )
 
 # --- Timeline -----------------------------------------------------------------------------------
 st.header("Timeline", divider="gray")
@@ -91,12 +99,12 @@ else:
     )
     chart = (
         alt.Chart(chart_data)
-        .mark_bar(height=14, cornerRadius=3)
+        .mark_bar(cornerRadius=3)
         .encode(
             x=alt.X("started_on:T", title=None),
             x2="until:T",
             y=alt.Y("service:N", title=None, sort=alt.EncodingSortField("started_on", op="min"),
-                    axis=alt.Axis(labelLimit=240)),
+                    axis=alt.Axis(labelLimit=240), scale=alt.Scale(paddingInner=0.4)),
             color=alt.Color("system:N", title="System", scale=ui.system_colour_scale(chart_data["system"]),
                             legend=alt.Legend(orient="bottom")),
             tooltip=[
@@ -107,7 +115,8 @@ else:
                 alt.Tooltip("status:N", title="Status"),
             ],
         )
-        .properties(height=40 + 34 * chart_data["service"].nunique())
+        # A row per service: a fixed bar height collapsed the rows onto each other.
+        .properties(height=alt.Step(30))
     )
     st.altair_chart(chart, width="stretch")
     st.dataframe(
