@@ -60,11 +60,12 @@
 {%- endmacro %}
 
 
-{#- Keep the latest version of each key: extracts are appended, the latest extract wins and,
+{#- Keep the latest version of each key: extracts are appended, the latest extract wins; of one
+    extract delivered twice with different bytes (a corrected resend), the later delivery; and
     inside one file, the last row. -#}
 {% macro latest_version(key_columns) -%}
     qualify row_number() over (
         partition by {{ key_columns | join(', ') }}
-        order by _extract_date desc, _row_number desc
+        order by _extract_date desc, _loaded_at desc, _row_number desc
     ) = 1
 {%- endmacro %}
