@@ -120,3 +120,23 @@ def test_without_the_prevention_list_the_page_says_so(residents_warehouse):
     app = _page("frontline_at_risk", HOUSING)
     assert "not in this warehouse yet" in app.info[0].value
     assert not app.dataframe
+
+
+def test_a_subject_access_export_carries_the_prevention_flag_on_the_residents_household(demand_warehouse):
+    import duckdb
+
+    from warehouse.access import subject_access
+
+    with duckdb.connect(str(demand_warehouse), read_only=True) as db:
+        def run(sql, params):
+            return db.execute(sql, params).df()
+
+        ann = subject_access.collect(run, ANN)
+        carla = subject_access.collect(run, CARLA)
+        [(unflagged,)] = db.execute("select min(resident_id) from marts.dim_resident where not list_contains(?, current_uprn)",
+                                    [list(RANK)]).fetchall()
+        nobody = subject_access.collect(run, unflagged)
+    assert list(ann["households_at_risk"]["uprn"]) == [HOUSE]
+    assert "Rent arrears of 8 weeks or more" in ann["households_at_risk"]["reasons"].iloc[0]
+    assert list(carla["households_at_risk"]["uprn"]) == [FLAT]
+    assert nobody["households_at_risk"].empty

@@ -3,7 +3,8 @@
 Starts from the resident's source records (the linkage bridge), takes every staging row that
 names one of them by its system's person key, then every row that shares a case, tenancy,
 account, referral, request or plan with those rows (rent arrears of their tenancy, arrears on
-their council tax account, ...). Marts rows about the resident come too. Raw tables and
+their council tax account, ...). Marts rows about the resident come too, and any prevention
+flag on a household they lived in. Raw tables and
 rejected rows are left out: staging keeps the latest version of every raw row, cleaned.
 """
 
@@ -26,6 +27,12 @@ MARTS = {
     "bridge_resident_source_record": "resident_id = ?",
     "fct_service_involvement": "resident_id = ?",
     "dim_household": "list_contains(resident_ids, ?)",
+    # Profiling is personal data too (UK GDPR Article 15): a flag on a household the resident
+    # lived in on the day it was scored.
+    "households_at_risk": """exists (
+        select 1 from intermediate.int_resident_addresses home
+        where home.resident_id = ? and home.uprn = households_at_risk.uprn
+          and cast(households_at_risk.reference_on as date) between home.started_on and home.ended_on)""",
 }
 
 
