@@ -103,6 +103,42 @@ def run_build(settings: Settings) -> bool:
 
 
 @main.command()
+@click.option("--residents", default=300_000, show_default=True, type=click.IntRange(min=100))
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--work", "work_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="An empty folder to keep the borough, both builds and their logs in.  "
+              "[default: a temporary folder, removed afterwards]")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object on the last line.")
+def bench(residents: int, seed: int, work_dir: Path | None, as_json: bool) -> None:
+    """Time generation, the full build stage by stage, the I/O floor and the nightly rebuild; peak memory.
+
+    Progress goes to standard error; the figures to standard output."""
+    import json
+    import shutil
+    import tempfile
+
+    from warehouse.bench import BenchError
+    from warehouse.bench import run as run_bench
+
+    work = work_dir or Path(tempfile.mkdtemp(prefix="council-bench-"))
+    try:
+        figures = run_bench(residents, work, seed=seed, progress=lambda message: click.echo(message, err=True))
+    except BenchError as failure:
+        raise click.ClickException(f"{failure} (the folder {work} is kept)") from None  # the log is in it
+    except BaseException:
+        if work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+    if work_dir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    if as_json:
+        click.echo(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        click.echo(f"{key:<28} {value:,}" if isinstance(value, int | float) else f"{key:<28} {value}")
+
+
+@main.command()
 @click.option("--warehouse", "warehouse_file", default="data/warehouse.duckdb", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
 def rollback(warehouse_file: Path) -> None:

@@ -1,0 +1,106 @@
+"""`council bench` on a tiny borough: every figure is there, the stages add up to the build, and
+the nightly build really is the full build plus the last delta."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.bench import REQUIRED_KEYS, dbt_test_seconds, tree_rss_bytes
+from warehouse.settings import REPO_ROOT
+
+RESIDENTS = 1500
+STAGE_KEYS = ("load_s", "linkage_s", "models_s", "checks_s")
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory) -> tuple[dict, subprocess.CompletedProcess, Path]:
+    work = tmp_path_factory.mktemp("bench") / "work"
+    result = subprocess.run(
+        [sys.executable, "-m", "warehouse.cli", "bench", "--residents", str(RESIDENTS), "--work", str(work), "--json"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=1200, check=False,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    return json.loads(result.stdout.strip().splitlines()[-1]), result, work
+
+
+def test_the_last_line_is_one_json_object_with_every_figure(bench):
+    figures, result, _ = bench
+    assert set(REQUIRED_KEYS) <= set(figures)
+    assert figures["residents"] == RESIDENTS
+    # Progress goes to standard error, so standard output is the figures alone.
+    assert result.stdout.strip().count("\n") == 0
+    assert "full build" in result.stderr and "nightly build" in result.stderr
+
+
+def test_stage_times_are_positive_and_fit_inside_the_build(bench):
+    figures, _, _ = bench
+    for key in (*STAGE_KEYS, "generate_s", "total_s", "io_floor_s", "incremental_s"):
+        assert figures[key] > 0, key
+    assert sum(figures[k] for k in STAGE_KEYS) <= figures["total_s"] * 1.05
+    # What the four stages leave out (start-up, publish, Dagster between steps) is reported, not lost.
+    assert figures["other_s"] == pytest.approx(figures["total_s"] - sum(figures[k] for k in STAGE_KEYS), abs=0.05)
+
+
+def test_reading_the_extracts_is_faster_than_loading_them(bench):
+    figures, _, _ = bench
+    assert figures["io_floor_s"] < figures["load_s"]
+
+
+def test_peak_memory_is_measured(bench):
+    figures, _, _ = bench
+    assert figures["peak_rss_mb"] > 0
+    # The build's process tree holds at least a Python interpreter with Dagster loaded.
+    assert figures["peak_rss_mb"] >= max(figures["peak_largest_process_rss_mb"].values()) > 100
+
+
+def test_the_nightly_build_adds_only_the_last_delta(bench):
+    figures, _, work = bench
+    with duckdb.connect(str(work / "data" / "warehouse.duckdb"), read_only=True) as con:
+        builds = [b for (b,) in con.execute("select build_id from audit.builds order by started_at").fetchall()]
+        dates = [
+            sorted({str(d) for (d,) in con.execute(
+                "select distinct extract_date from audit.build_extracts where build_id = ?", [build]).fetchall()})
+            for build in builds
+        ]
+    assert dates == [["2025-12-01", "2025-12-15"], ["2025-12-01", "2025-12-15", "2026-01-05"]]
+    assert 0 < figures["delta_changed_share"] < 1
+
+
+def test_dbt_test_time_counts_overlapping_tests_once(tmp_path):
+    def node(unique_id: str, start: str, end: str) -> dict:
+        return {"unique_id": unique_id, "timing": [
+            {"name": "compile", "started_at": f"2026-01-05T03:00:{start}Z", "completed_at": f"2026-01-05T03:00:{start}Z"},
+            {"name": "execute", "started_at": f"2026-01-05T03:00:{start}Z", "completed_at": f"2026-01-05T03:00:{end}Z"},
+        ]}
+
+    results = tmp_path / "run_results.json"
+    results.write_text(json.dumps({"results": [
+        node("model.p.a", "00", "10"),  # a model: not a test
+        node("test.p.b", "10", "14"),
+        node("test.p.c", "12", "16"),  # overlaps b on another thread: 10-16 is 6 s, not 8
+        node("unit_test.p.d", "20", "21"),
+    ]}))
+    assert dbt_test_seconds(results) == pytest.approx(7.0)
+
+
+def test_tree_memory_includes_children(tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", "import time; block = b'x' * (300 * 2**20); time.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 20
+        while tree_rss_bytes(child.pid) < 300 * 2**20 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert tree_rss_bytes(child.pid) >= 300 * 2**20
+        # Seen from this process, the child's memory is part of the tree.
+        assert tree_rss_bytes(os.getpid()) >= tree_rss_bytes(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+
