@@ -23,7 +23,8 @@ if checks is not None and (checks["check_name"] == "delivered_on_time").any():
     sources["fresh"] = sources["source_system"].map(on_time).map({True: "on time", False: "late"}).fillna("not checked")
 else:
     sources["fresh"] = "not checked"
-sources["reject_rate"] = sources["rows_rejected"] / sources["rows_in_files"].where(sources["rows_in_files"] > 0)
+judged = sources["rows_in_files"] - sources["rows_set_aside"]
+sources["reject_rate"] = sources["rows_rejected"] / judged.where(judged > 0)
 matches = queries.address_match_rates(warehouse)
 people = queries.person_link_rates(warehouse)
 table = sources.merge(matches, on="source_system", how="left").merge(people, on="source_system", how="left")
@@ -38,8 +39,8 @@ else:
     st.warning("Late, against the source's delivery cadence: " + ", ".join(late["system"]), icon=":material/schedule:")
 
 st.header("Per source", divider="gray")
-columns = ["system", "latest_extract", "fresh", "files", "failed_files", "rows_in_files", "rows_loaded",
-           "rows_rejected", "reject_rate"]
+columns = ["system", "latest_extract", "fresh", "files", "failed_files", "stale_files", "rows_in_files", "rows_loaded",
+           "rows_rejected", "reject_rate", "rows_set_aside"]
 config = {
     "system": st.column_config.TextColumn("Source"),
     "latest_extract": st.column_config.DateColumn("Last extract", format=ui.DATE_FORMAT),
@@ -50,6 +51,10 @@ config = {
     "rows_loaded": ui.count_column("Loaded"),
     "rows_rejected": ui.count_column("Rejected"),
     "reject_rate": st.column_config.NumberColumn("Rejected share", format="percent"),
+    "stale_files": st.column_config.NumberColumn(
+        "Stale files", help="Older than an extract already loaded: quarantined, none of their rows applied."),
+    "rows_set_aside": st.column_config.NumberColumn(
+        "Set aside", help="Rows of redelivered or stale files: kept, not loaded, not counted as rejected."),
 }
 if "address_records" in table:
     columns += ["address_records", "addresses_matched"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from dashboard_fixture import (
+    LOAD_LOG,
     RAW_RECORD_SENTINEL,
     ROWS_LOADED,
     ROWS_REJECTED,
@@ -44,6 +45,23 @@ def test_load_accounting_adds_up_from_the_fixture(warehouse_file):
     assert sources.loc["housing", "extract_dates"] == "2024-01-01, 2025-01-06"
     assert sources.loc["revenues", "failed_files"] == 1
     assert sources["rows_loaded"].sum() == ROWS_LOADED
+
+
+def test_rows_of_stale_and_redelivered_files_are_set_aside_not_rejected(warehouse_file):
+    import duckdb
+
+    with duckdb.connect(str(warehouse_file)) as db:
+        db.executemany(
+            "insert into audit.load_log values ('housing', 'persons', ?, sha256(?), ?, 7, 0, 7, ?, null, null, "
+            "timestamp '2026-01-06 03:00:00', 0.5)",
+            [("extracts/housing/2023-06-01/persons.csv", "stale bytes", "2023-06-01", "stale"),
+             ("extracts/housing/2025-01-06/persons (1).csv", "same bytes", "2025-01-06", "duplicate")],
+        )
+    housing = queries.sources_summary(queries.current_warehouse()).set_index("source_system").loc["housing"]
+    rejected_one_by_one = sum(row[6] for row in LOAD_LOG if row[0] == "housing")
+    assert housing["stale_files"] == 1
+    assert housing["rows_set_aside"] == 14
+    assert housing["rows_rejected"] == rejected_one_by_one
 
 
 def test_build_time_comes_from_the_latest_build(warehouse_file):
