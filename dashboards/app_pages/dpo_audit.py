@@ -21,7 +21,8 @@ else:
 records = log.records()
 if records.empty:
     st.stop()
-views = records[records["action"].isin([audit.VIEW_RESIDENT, audit.VIEW_PROPERTY, audit.SUBJECT_ACCESS_EXPORT])]
+views = records[records["action"].isin([audit.VIEW_RESIDENT, audit.VIEW_PROPERTY, audit.VIEW_AT_RISK_LIST,
+                                        audit.SUBJECT_ACCESS_EXPORT])]
 refused = records[records["action"].isin([audit.ACCESS_REFUSED, audit.SIGN_IN_REFUSED])]
 a, b, c = st.columns(3)
 a.metric("Records opened", f"{len(views):,}")

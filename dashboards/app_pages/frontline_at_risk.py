@@ -47,6 +47,13 @@ if listed.empty:
     st.info("No flagged household has a member known to your service.", icon=":material/info:")
     st.stop()
 
+# The list names residents: its viewing is audited like a card's, once per session and list.
+viewed = f"at_risk_list_audited:{found.scored_on}"
+if not st.session_state.get(viewed):
+    access.audit_log().append(user, audit.VIEW_AT_RISK_LIST, purpose=prevention.PURPOSE,
+                              detail=f"{len(listed)} households scored on {found.scored_on}")
+    st.session_state[viewed] = True
+
 ward_filter, reason_filter = st.columns([1, 2])
 wards = ward_filter.multiselect("Ward", sorted(listed["ward"].unique()), key="at_risk_wards")
 all_reasons = sorted({r for rs in listed["reasons"] for r in rs})

@@ -53,6 +53,16 @@ def test_housing_sees_flagged_households_known_to_it_with_every_reason_its_agree
     assert any(MODEL_CARD.splitlines()[-1] in m.value for m in card.markdown)
 
 
+def test_viewing_the_list_is_audited_once_per_session(demand_warehouse, state_dir):
+    app = _page("frontline_at_risk", HOUSING)
+    _listed(app)
+    app.multiselect(key="at_risk_wards").select(next(w for u, w, _, _ in AT_RISK if u == HOUSE)).run()
+    views = [r for r in _records(state_dir) if r["action"] == audit.VIEW_AT_RISK_LIST]
+    assert len(views) == 1
+    assert (views[0]["user"], views[0]["purpose"]) == (HOUSING.name, prevention.PURPOSE)
+    assert views[0]["resident_id"] is None and "Ann" not in (views[0]["detail"] or "")
+
+
 def test_the_list_filters_by_ward_and_by_reason(demand_warehouse):
     app = _page("frontline_at_risk", HOUSING)
     ward = next(w for u, w, _, _ in AT_RISK if u == CROWD_HOUSE)

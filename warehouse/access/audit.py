@@ -28,6 +28,7 @@ GENESIS = "0" * 64
 
 VIEW_RESIDENT = "view_resident"
 VIEW_PROPERTY = "view_property"
+VIEW_AT_RISK_LIST = "view_at_risk_list"
 SUBJECT_ACCESS_EXPORT = "subject_access_export"
 SIGN_IN = "sign_in"
 SIGN_IN_REFUSED = "sign_in_refused"
