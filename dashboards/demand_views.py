@@ -329,7 +329,8 @@ def projection_block(service: Service, name: str, table_: Borough, projected: pd
     st.altair_chart(projection_chart(recorded, projection, label), width="stretch")
     tested = backtests[(backtests["service"] == service.key) & (backtests["measure"] == name)]
     note = ("A three-year projection (exponential smoothing with a damped trend) of the yearly figures, "
-            "with 80% and 95% prediction intervals: a modelled estimate, not a count of people.")
+            "with 80% and 95% prediction intervals, widened where the model's own errors on earlier years of this "
+            "series were larger: a modelled estimate, not a count of people.")
     if not tested.empty:
         row = tested.iloc[0]
         note += (f" Back-test: fitted on {row['trained_on']} and checked against the three years after, the "

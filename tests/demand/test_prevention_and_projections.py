@@ -62,3 +62,15 @@ def test_projection_of_a_steady_rise_keeps_rising_within_ordered_intervals():
             & (projected["projected"] <= projected["upper_80"]) & (projected["upper_80"] <= projected["upper_95"])).all()
     backtest = projections.backtest(values)
     assert backtest["held_out"] == [2023, 2024, 2025] and backtest["mape"] < 0.1
+
+
+def test_intervals_are_at_least_as_wide_as_the_errors_the_model_made_before():
+    # A steady series, then a jump the model could not see coming: its past errors include it.
+    years = pd.Index(range(2016, 2026))
+    values = pd.Series([100, 102, 104, 106, 108, 140, 142, 144, 146, 148], index=years, dtype=float)
+    errors = projections.past_errors(values, 1)[1]
+    assert max(errors) > 0.2  # the jump year, forecast from 2016-20
+    projected = projections.forecast(values, 3).iloc[0]
+    assert projected["upper_95"] - projected["projected"] >= max(errors) * projected["projected"] - 1e-9
+    assert projected["lower_95"] < projected["lower_80"] < projected["projected"]
+    assert projected["widened_by"] > 1
