@@ -54,7 +54,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.settings import REPO_ROOT
+from warehouse.settings import REPO_ROOT, code_version
 
 Progress = Callable[[str], None]
 
@@ -365,16 +365,6 @@ def _run_logged(args: list[str], log: Path, env: dict, what: str) -> None:
         completed = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO_ROOT, check=False)
     if completed.returncode != 0:
         raise BenchError(f"{what} failed (exit status {completed.returncode}); see {log}")
-
-
-def code_version() -> str:
-    """The commit measured, ``-dirty`` when the tree had uncommitted changes."""
-    try:
-        described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True,
-                                   text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return described.stdout.strip() or "unknown"
 
 
 def machine() -> str:

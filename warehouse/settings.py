@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,3 +65,14 @@ def as_of() -> dt.date:
 
 def build_path_for(warehouse: Path) -> Path:
     return warehouse.parent / "build" / warehouse.name
+
+
+def code_version() -> str:
+    """The commit the code is at (`git describe`), ``-dirty`` with uncommitted changes; builds and
+    benchmarks record it beside what they produced."""
+    try:
+        described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True,
+                                   text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return described.stdout.strip() or "unknown"

@@ -7,7 +7,6 @@ undisturbed. The build records which extracts (by sha256) and which check result
 """
 
 import datetime as dt
-import subprocess
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -16,18 +15,7 @@ from orchestration.defs.dbt import dbt_marts, dbt_models
 from orchestration.defs.demand import demand_projections, households_at_risk
 from warehouse.loading import AUDIT_DDL
 from warehouse.publishing import publish
-from warehouse.settings import REPO_ROOT, Settings
-
-
-def code_version() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10,
-            check=False,
-        )
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+from warehouse.settings import Settings, code_version
 
 
 def check_results(context: dg.AssetExecutionContext) -> list[tuple[str, str, bool, str]]:
