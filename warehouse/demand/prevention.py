@@ -23,6 +23,8 @@ import pandas as pd
 import statsmodels.api as sm
 from sklearn.metrics import roc_auc_score
 
+from warehouse.demand import replace_table
+
 # The facts the scorecard may use, with the plain words an officer and a resident read.
 FEATURES: dict[str, str] = {
     "rent_arrears": "In rent arrears at the last month end",
@@ -350,14 +352,10 @@ def run(con: duckdb.DuckDBPyConnection, out_dir: Path, scored_on: dt.date | None
     con.execute("create schema if not exists prevention")
     for name, frame in {"scorecard": scorecard, "backtest_households": tested.drop(columns=["reference_person"]),
                         "fairness": fairness_table, "households_at_risk": at_risk}.items():
-        con.register("_frame", frame)
-        con.execute(f"create or replace table prevention.{name} as select * from _frame")
-        con.unregister("_frame")
+        replace_table(con, f"prevention.{name}", frame)
     metrics_row = pd.DataFrame([{**metrics, "trained_on": ",".join(d.isoformat() for d in TRAIN_DATES),
                                  "tested_on": TEST_DATE.isoformat(), "fairness_gaps": json.dumps(gaps)}])
-    con.register("_frame", metrics_row)
-    con.execute("create or replace table prevention.backtest as select * from _frame")
-    con.unregister("_frame")
+    replace_table(con, "prevention.backtest", metrics_row)
     card_text = model_card(card, metrics, gaps, TRAIN_DATES, TEST_DATE, scored_on, len(train))
     # The card travels inside the published warehouse too, so the app shows the card of the very
     # model whose list it shows.

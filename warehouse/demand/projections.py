@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+from warehouse.demand import replace_table
+
 SERIES: tuple[tuple[str, str], ...] = (
     ("send", "ehc_plans_in_force_january"),
     ("childrens_social_care", "children_looked_after_31_march"),
@@ -114,7 +116,5 @@ def run(con: duckdb.DuckDBPyConnection) -> dict:
                               for s, m in SERIES])
     con.execute("create schema if not exists projections")
     for name, frame in {"demand_projections": projections, "demand_projection_backtests": backtests}.items():
-        con.register("_frame", frame)
-        con.execute(f"create or replace table projections.{name} as select * from _frame")
-        con.unregister("_frame")
+        replace_table(con, f"projections.{name}", frame)
     return figures
