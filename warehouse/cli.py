@@ -176,11 +176,21 @@ def evaluate() -> None:
     """Measure the warehouse against the generated borough's truth files."""
 
 
+def _measured_against_truth(command):
+    """The options every `council evaluate` command takes: the borough, its warehouse, JSON."""
+    for option in reversed((
+        click.option("--data", "data_dir", default="data", show_default=True,
+                     type=click.Path(file_okay=False, path_type=Path)),
+        click.option("--warehouse", "warehouse_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+                     help="The warehouse to measure.  [default: DATA/warehouse.duckdb]"),
+        click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON."),
+    )):
+        command = option(command)
+    return command
+
+
 @evaluate.command("linkage")
-@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--warehouse", "warehouse_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="The warehouse to measure.  [default: DATA/warehouse.duckdb]")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@_measured_against_truth
 def evaluate_linkage(data_dir: Path, warehouse_file: Path | None, as_json: bool) -> None:
     """Person and address linkage precision and recall against DATA/truth/."""
     import json
@@ -199,10 +209,7 @@ def evaluate_linkage(data_dir: Path, warehouse_file: Path | None, as_json: bool)
 
 
 @evaluate.command("demand")
-@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--warehouse", "warehouse_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="The warehouse to measure.  [default: DATA/warehouse.duckdb]")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@_measured_against_truth
 def evaluate_demand(data_dir: Path, warehouse_file: Path | None, as_json: bool) -> None:
     """marts.fct_demand_annual against DATA/truth/demand_annual.csv: events exact, people within 1%."""
     import json
