@@ -46,7 +46,15 @@ def _breakdowns_reconcile(df: pd.DataFrame, period: str) -> pd.Series:
     return pd.Series(flagged.to_numpy(), index=df.index)
 
 
-class _DemandByBreakdown(pa.DataFrameModel):
+class _Mart(pa.DataFrameModel):
+    """Every mart: exactly its columns, each coerced to its declared type."""
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class _DemandByBreakdown(_Mart):
     service: Series[str] = pa.Field(isin=SERVICES)
     measure: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
     year: Series[int] = pa.Field(ge=FIRST_YEAR, le=LAST_YEAR)
@@ -80,8 +88,6 @@ class DemandYearly(_DemandByBreakdown):
 
     class Config:
         unique: ClassVar[list[str]] = ["service", "measure", "year", "breakdown", "category"]
-        strict = True
-        coerce = True
 
     @pa.dataframe_check(error="a breakdown does not add up to the borough-wide value")
     def breakdowns_add_up(cls, df: pd.DataFrame) -> pd.Series:
@@ -101,8 +107,6 @@ class DemandMonthly(_DemandByBreakdown):
 
     class Config:
         unique: ClassVar[list[str]] = ["service", "measure", "month_start", "breakdown", "category"]
-        strict = True
-        coerce = True
 
     @pa.dataframe_check(error="month_start is not the first of a month in its year")
     def month_starts_the_month(cls, df: pd.DataFrame) -> pd.Series:
@@ -121,7 +125,7 @@ class DemandMonthly(_DemandByBreakdown):
         return bool((per_measure == expected).all())
 
 
-class DemandAnnual(pa.DataFrameModel):
+class DemandAnnual(_Mart):
     """marts.fct_demand_annual"""
 
     service: Series[str] = pa.Field(isin=SERVICES)
@@ -131,15 +135,13 @@ class DemandAnnual(pa.DataFrameModel):
 
     class Config:
         unique: ClassVar[list[str]] = ["service", "measure", "year"]
-        strict = True
-        coerce = True
 
     @pa.dataframe_check(error="a share is outside 0 to 1")
     def shares_are_fractions(cls, df: pd.DataFrame) -> pd.Series:
         return ~df["measure"].str.startswith("share_") | df["value"].between(0, 1)
 
 
-class DemandEvents(pa.DataFrameModel):
+class DemandEvents(_Mart):
     """marts.fct_demand_events"""
 
     service: Series[str] = pa.Field(isin=SERVICES)
@@ -162,10 +164,6 @@ class DemandEvents(pa.DataFrameModel):
     amount: Series[float] = pa.Field(ge=0)
     is_annual_only: Series[bool]
 
-    class Config:
-        strict = True
-        coerce = True
-
     @pa.dataframe_check(error="year or month_start does not match counted_on")
     def periods_match_the_date(cls, df: pd.DataFrame) -> pd.Series:
         return (df["year"] == df["counted_on"].dt.year) & (df["month_start"] == df["counted_on"].dt.to_period("M").dt.start_time)
@@ -179,7 +177,7 @@ class DemandEvents(pa.DataFrameModel):
         return (df["value_unit"] != "count") | (df["amount"] == 1)
 
 
-class CrossServiceResidents(pa.DataFrameModel):
+class CrossServiceResidents(_Mart):
     """marts.fct_cross_service_residents"""
 
     year: Series[int] = pa.Field(ge=FIRST_YEAR, le=LAST_YEAR)
@@ -190,15 +188,13 @@ class CrossServiceResidents(pa.DataFrameModel):
 
     class Config:
         unique: ClassVar[list[str]] = ["year", "unit", "unit_id"]
-        strict = True
-        coerce = True
 
     @pa.dataframe_check(error="the combination does not name services_known_to services")
     def combination_names_the_services(cls, df: pd.DataFrame) -> pd.Series:
         return df["combination"].str.count(r" \+ ") + 1 == df["services_known_to"]
 
 
-class CrossServiceCounts(pa.DataFrameModel):
+class CrossServiceCounts(_Mart):
     """marts.fct_cross_service_counts"""
 
     year: Series[int] = pa.Field(ge=FIRST_YEAR, le=LAST_YEAR)
@@ -209,8 +205,6 @@ class CrossServiceCounts(pa.DataFrameModel):
 
     class Config:
         unique: ClassVar[list[str]] = ["year", "unit", "services_known_to"]
-        strict = True
-        coerce = True
 
     @pa.dataframe_check(error="shares do not add up to 1")
     def shares_add_up(cls, df: pd.DataFrame) -> pd.Series:
@@ -218,7 +212,7 @@ class CrossServiceCounts(pa.DataFrameModel):
         return _close(totals, pd.Series(1.0, index=df.index))
 
 
-class CrossServiceCombinations(pa.DataFrameModel):
+class CrossServiceCombinations(_Mart):
     """marts.fct_cross_service_combinations"""
 
     year: Series[int] = pa.Field(ge=FIRST_YEAR, le=LAST_YEAR)
@@ -230,8 +224,6 @@ class CrossServiceCombinations(pa.DataFrameModel):
 
     class Config:
         unique: ClassVar[list[str]] = ["year", "unit", "combination"]
-        strict = True
-        coerce = True
 
     @pa.dataframe_check(error="ranks are not 1, 2, 3, ... in descending order of value")
     def ranked_by_value(cls, df: pd.DataFrame) -> pd.Series:
