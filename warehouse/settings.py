@@ -63,6 +63,17 @@ def as_of() -> dt.date:
     return dt.date.fromisoformat(value) if value else dt.date.today()
 
 
+MEMORY_LIMIT_ENV = "COUNCIL_MEMORY_LIMIT"
+
+
+def limit_memory(con) -> None:
+    """Cap what DuckDB holds in memory (``$COUNCIL_MEMORY_LIMIT``, 12 GB unless set) so the
+    heavy steps spill to disk rather than fail: DuckDB's own default, 80% of the machine, leaves
+    too little on a shared server for the Python steps beside it, and the build must fit 16 GiB.
+    The setting holds for every connection to the same database in the process."""
+    con.execute("set memory_limit = ?", [os.environ.get(MEMORY_LIMIT_ENV, "12GB")])
+
+
 def build_path_for(warehouse: Path) -> Path:
     return warehouse.parent / "build" / warehouse.name
 

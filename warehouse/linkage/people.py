@@ -32,6 +32,7 @@ import duckdb
 
 from warehouse.linkage import identity, review
 from warehouse.linkage.nicknames import create_alias_table
+from warehouse.settings import limit_memory
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +194,15 @@ def comparisons() -> list[dict]:
 
 def blocking_rules() -> list[dict]:
     """Candidate pairs: each rule an equi-join; together they find a true pair unless it differs
-    in nearly everything (married name, mistyped date and moved)."""
+    in nearly everything (married name, mistyped date and moved).
+
+    No rule is on names alone. Pairs under a name grow with the square of the borough: at
+    1,200,000 residents "same surname and forename prefix" made 504 million and "same full name"
+    237 million, and DuckDB ran out of memory holding them. At 120,000 residents those rules
+    found 8,937 true pairs no other rule did, but the model linked only 48 of them directly and
+    all but 109 ended in one resident anyway, through the person's other records. Tied to a
+    birth year or a postcode district they make 3.7 and 6.9 million pairs at 1,200,000, and
+    linkage at 120,000 came out more precise (0.9985 against 0.9981) at the same recall (0.9919)."""
     from splink import block_on
 
     rules = [
@@ -201,10 +210,9 @@ def blocking_rules() -> list[dict]:
         "l.dob = r.dob and l.surname_initial = r.surname_initial",
         "l.dob = r.dob and l.forename_initial = r.surname_initial",
         "l.dob_swapped = r.dob and l.surname_initial = r.surname_initial",
-        "l.forename_std = r.forename_std and l.surname_std = r.surname_std",
         "l.forename_std = r.surname_std and l.surname_std = r.forename_std",
-        "l.surname_std = r.surname_std and l.forename_prefix = r.forename_prefix",
-        "l.surname_std = r.surname_std and l.birth_year = r.birth_year",
+        # A mistyped date of birth, or a forename mistyped after its second letter.
+        "l.surname_std = r.surname_std and l.forename_prefix = r.forename_prefix and l.birth_year = r.birth_year",
         # A move: one record ends the day the other begins (married names, missing dates of birth).
         "l.forename_std = r.forename_std and l.moved_out_on = r.moved_in_on",
         "l.forename_std = r.forename_std and l.moved_in_on = r.moved_out_on",
@@ -219,6 +227,9 @@ def blocking_rules() -> list[dict]:
     dicts.append(block_on("forename_first", "uprns", arrays_to_explode=["uprns"]).create_blocking_rule_dict("duckdb"))
     # Same surname at a shared UPRN: nicknames and mistyped forenames.
     dicts.append(block_on("surname_std", "uprns", arrays_to_explode=["uprns"]).create_blocking_rule_dict("duckdb"))
+    # One name in one postcode district: no date of birth on one side (council tax), a move nearby.
+    dicts.append(block_on("surname_std", "forename_prefix", "outcodes", arrays_to_explode=["outcodes"])
+                 .create_blocking_rule_dict("duckdb"))
     return dicts
 
 
@@ -494,6 +505,7 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
     config = config or LinkageConfig()
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
+    limit_memory(con)
     con.execute(f"create schema if not exists {SCHEMA}")
     records = prepare_input(con)
     seconds["prepare"] = round(time.perf_counter() - t0, 1)
