@@ -77,6 +77,93 @@ SURNAMES: dict[str, tuple[str, ...]] = {
     "other": ("Yilmaz", "Kaya", "Demir", "Hassan", "Ibrahim", "Haddad", "Mansour", "Karimi", "Rostami", "Aziz"),
 }
 
+# More names of the smaller origin groups, commonest first, appended to the lists above.
+_MORE_SURNAMES: dict[str, tuple[str, ...]] = {
+    "irish": ("Kennedy", "Lynch", "Murray", "Nolan", "Daly", "Farrell", "Fitzgerald", "Maguire", "Reilly",
+              "Flynn", "Power", "Dunne", "Carroll", "Hayes", "Keane", "Kenny", "McGrath", "Moran",
+              "Sheridan", "Sweeney", "Higgins", "Regan", "Kearney", "Duffy", "Hogan", "Lennon"),
+    "european": ("Lewandowski", "Zielinski", "Szymanski", "Wozniak", "Dabrowski", "Kaminski", "Stan",
+                 "Dumitru", "Radu", "Constantin", "Esposito", "Romano", "Colombo", "Ricci", "Costa",
+                 "Ferreira", "Oliveira", "Rodrigues", "Weber", "Wagner", "Becker", "Georgiou", "Dvorak",
+                 "Kovacs", "Nagy", "Petrov", "Ivanov", "Jankowski", "Mazur", "Krawczyk"),
+    "south_asian": ("Hossain", "Khatun", "Mistry", "Parmar", "Mehta", "Joshi", "Desai", "Sandhu", "Dhillon",
+                    "Qureshi", "Siddiqui", "Sheikh", "Butt", "Chaudhry", "Anwar", "Aslam", "Bashir", "Javed",
+                    "Karim", "Nawaz", "Rashid", "Raza", "Riaz", "Saleem", "Sultana", "Tahir", "Zaman",
+                    "Das", "Rana", "Thakur", "Bhatti", "Choudhury", "Haque", "Kabir", "Sarkar"),
+    "black_african": ("Okoro", "Obi", "Ogunleye", "Adewale", "Oyelaran", "Acheampong", "Appiah", "Darko",
+                      "Ansah", "Agyeman", "Hassan", "Farah", "Ahmed", "Ismail", "Okeke", "Chukwu",
+                      "Nwachukwu", "Olawale", "Bello", "Mwangi", "Otieno", "Kamara", "Sesay", "Conteh"),
+    "caribbean": ("Bailey", "Johnson", "Smith", "Robinson", "Edwards", "Richards", "Samuels", "Morgan",
+                  "Forbes", "Blake", "Bennett", "Simpson", "Powell", "Thompson", "Wright", "Hinds",
+                  "Joseph", "Charles", "Baptiste", "Alleyne"),
+    "east_asian": ("Ho", "Lau", "Leung", "Cheung", "Lim", "Tan", "Ng", "Pham", "Le", "Vu", "Hoang",
+                   "Zhao", "Zhou", "Wu", "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Kim", "Park"),
+    "other": ("Yildiz", "Celik", "Sahin", "Ozturk", "Aydin", "Arslan", "Hamdan", "Khalil", "Saleh",
+              "Nasser", "Ahmadi", "Hosseini", "Mohammadi", "Rezaei", "Hakimi", "Jaber", "Darwish", "Aziz"),
+}
+SURNAMES = {origin: pool + tuple(n for n in _MORE_SURNAMES.get(origin, ()) if n not in pool)
+            for origin, pool in SURNAMES.items()}
+
+# English place-name elements: their compounds (Ashworth, Blackmore, Whitfield) are what most
+# English surnames outside the commonest hundred look like. Without this long tail a borough of
+# 1,200,000 had about 37 people under each British full name (a real one has a few), which no
+# linkage, human or model, could tell apart.
+_PLACE_FIRST = (
+    "Ash", "Black", "Brad", "Brack", "Bram", "Brook", "Cald", "Carl", "Chad", "Church", "Clay", "Cole",
+    "Crom", "Dal", "Dun", "East", "Eld", "Fair", "Farn", "Gold", "Green", "Hal", "Hard", "Hart", "Hather",
+    "Haw", "Hay", "Heath", "Hol", "Horn", "Kings", "Lang", "Lid", "Lind", "Marl", "Mid", "Mill", "Moor",
+    "New", "North", "Oak", "Pen", "Rad", "Red", "Ross", "Roth", "Sand", "Ship", "South", "Stan", "Stock",
+    "Stow", "Sut", "Thorn", "Wal", "War", "West", "Whit", "Wick", "Win", "Wood", "Wor", "Yar", "Bur",
+    "Cran", "Ever", "Fen", "Hack", "Lox", "Ryd",
+)
+_PLACE_LAST = (
+    "ley", "ton", "worth", "field", "ford", "well", "wood", "by", "ham", "more", "dale", "stone",
+    "croft", "bridge", "brook", "hurst", "combe", "don", "land", "ridge", "shaw", "wick", "thorpe",
+    "stead", "cliffe", "gate", "hill", "low", "berry", "den",
+)
+ENGLISH_SURNAME_TAIL: tuple[str, ...] = tuple(sorted(
+    {a + b for a in _PLACE_FIRST for b in _PLACE_LAST if a[-1] != b[0] and not (a[-1] == "h" and b[0] == "s")}
+    - set(SURNAMES["british"])
+))
+# How much of each origin's people carry a name from the long tail rather than its own list.
+SURNAME_TAIL_SHARE: dict[str, float] = {"british": 0.7, "irish": 0.3, "caribbean": 0.5}
+
+_MORE_FORENAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "european": (("Ewa", "Karolina", "Natalia", "Paulina", "Beata", "Mihaela", "Cristina", "Francesca",
+                  "Chiara", "Beatriz", "Petra", "Eva", "Lucia", "Daria"),
+                 ("Pawel", "Michal", "Lukasz", "Adam", "Alexandru", "Gabriel", "Matteo", "Pedro", "Tiago",
+                  "Nikos", "Lukas", "Tomas", "Viktor", "Mateusz")),
+    "south_asian": (("Shazia", "Rubina", "Nasreen", "Parveen", "Salma", "Kiran", "Pooja", "Meera", "Asma",
+                     "Sadia", "Tahmina", "Jasmin", "Reena", "Mumtaz", "Sabrina", "Anika"),
+                    ("Abdul", "Aziz", "Faisal", "Hamid", "Irfan", "Kamran", "Nadeem", "Rashid", "Shahid",
+                     "Usman", "Jaswinder", "Gurpreet", "Manoj", "Rajesh", "Arif", "Sohail")),
+    "black_african": (("Nkechi", "Ifeoma", "Bisola", "Akosua", "Efua", "Halima", "Ifrah", "Zainab",
+                       "Comfort", "Patience", "Joy", "Mercy", "Temitope", "Adunni"),
+                      ("Chukwuma", "Ikenna", "Obinna", "Kwabena", "Kojo", "Ahmed", "Hamza", "Isaac",
+                       "David", "Michael", "Babatunde", "Olumide", "Kayode", "Nnamdi")),
+    "east_asian": (("Fang", "Jie", "Qing", "Ying", "Hong", "Linh", "Hoa", "Mai", "Anh", "Akiko",
+                    "Min-ji", "Ji-woo", "Xiu", "Ping"),
+                   ("Lei", "Bo", "Yong", "Tao", "Feng", "Long", "Duc", "Quang", "Hung", "Takeshi",
+                    "Min-jun", "Ji-ho", "Cheng", "Bin")),
+    "other": (("Noor", "Sara", "Lina", "Nour", "Aylin", "Defne", "Shirin", "Maryam", "Farah", "Huda",
+               "Jana", "Rana"),
+              ("Ali", "Hassan", "Hussein", "Emre", "Murat", "Reza", "Amir", "Dawood", "Bilal", "Faris",
+               "Majid", "Nabil")),
+}
+FORENAMES = {origin: tuple(pool + tuple(n for n in _MORE_FORENAMES.get(origin, ((), ()))[s] if n not in pool)
+                           for s, pool in enumerate(pools))
+             for origin, pools in FORENAMES.items()}
+
+
+def commonest_first_weights(n: int) -> list[float]:
+    """Shares of ``n`` names listed commonest first: a Zipf-like law, as real surnames follow, so
+    the first names of a list are many times as common as its last (of the 138 British names,
+    Smith 4.2% and Ramsbottom 0.23%; Smith is then 1.3% of British-origin people, as in England)."""
+    raw = [1.0 / (rank + 8) for rank in range(n)]
+    total = sum(raw)
+    return [w / total for w in raw]
+
+
 # Nicknames a clerk or the resident may use instead of the formal forename.
 NICKNAMES: dict[str, tuple[str, ...]] = {
     "Robert": ("Bob", "Rob", "Bobby"), "William": ("Bill", "Will", "Billy"), "James": ("Jim", "Jimmy", "Jamie"),

@@ -162,17 +162,22 @@ class _Sim:
             for s in (F, M):
                 idx = np.where((origin == o) & (sex == s))[0]
                 if idx.size:
+                    # Evenly: a Zipf law over lists this short would make the first names too common.
                     pool = names.FORENAMES[oname][s]
                     out[idx] = np.array(pool, dtype=object)[self.rng.integers(0, len(pool), idx.size)]
         return out
 
     def _surnames(self, origin: np.ndarray) -> np.ndarray:
         out = np.empty(len(origin), dtype=object)
+        tail = np.array(names.ENGLISH_SURNAME_TAIL, dtype=object)
         for o, oname in enumerate(names.ORIGINS):
             idx = np.where(origin == o)[0]
             if idx.size:
                 pool = names.SURNAMES[oname]
-                out[idx] = np.array(pool, dtype=object)[self.rng.integers(0, len(pool), idx.size)]
+                out[idx] = np.array(pool, dtype=object)[self.rng.choice(len(pool), idx.size, p=names.commonest_first_weights(len(pool)))]
+                # The long tail is spread evenly: each of its names is rare.
+                from_tail = self.rng.random(idx.size) < names.SURNAME_TAIL_SHARE.get(oname, 0.0)
+                out[idx[from_tail]] = tail[self.rng.integers(0, tail.size, from_tail.sum())]
         return out
 
     def _ethnicity(self, origin: np.ndarray) -> np.ndarray:
@@ -281,6 +286,9 @@ class _Sim:
         twin = (k_rank == 1) & (rng.random(ki.size) < 0.03)
         twin_of_local = np.where(twin, np.arange(ki.size) - 1, -1)
         k_dob = np.where(twin, np.roll(k_dob, 1), k_dob)
+        for i in np.where(twin)[0]:  # parents do not give twins one name
+            while k_fore[i] == k_fore[i - 1]:
+                k_fore[i] = self._names(origin[ki[i : i + 1]], k_sex[i : i + 1])[0]
         # Juniors: a son given his father's forename.
         father_local = np.full(n, -1)
         father_local[pi] = np.where(p_sex == M, pi, -1)
