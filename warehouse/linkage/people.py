@@ -556,7 +556,7 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
     #   as a tenancy and its council tax account do;
     # - moved alone: the model found the pair worth review, and one record ends the day the other
     #   begins with nobody else leaving or arriving: a council tax payer whose new account
-    #   carries a mistyped or married name. Most false pairs of this shape are a household moving
+    #   carries a mistyped or (unless one record says male) married name. Most false pairs of this shape are a household moving
     #   together (a John and a Joan), which this leaves to review. The model cannot see this: it
     #   scores each pair alone, and its prior falls as the borough grows.
     con.execute(f"""
@@ -585,6 +585,10 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
             where s.match_probability >= {config.review_threshold}
               and (list_has_any(l.moved_out_alone_days, r.moved_in_alone_days)
                    or list_has_any(r.moved_out_alone_days, l.moved_in_alone_days))
+              -- A wholly different surname is a married name, which men seldom take.
+              and (jaro_winkler_similarity(l.surname_std, r.surname_std) >= 0.9
+                   or damerau_levenshtein(l.surname_std, r.surname_std) <= 2
+                   or (coalesce(l.sex, '') <> 'M' and coalesce(r.sex, '') <> 'M'))
         )
         select key_l, key_r, string_agg(distinct rule, '; ' order by rule) as rule from found group by key_l, key_r
     """)
