@@ -248,6 +248,11 @@ def add_residents_marts(db: duckdb.DuckDBPyConnection) -> None:
         residents,
     )
     db.execute(
+        "create table marts.resident_search_names as select name_lower, array_agg(distinct resident_id) as resident_ids "
+        "from (select resident_id, lower(forename) as name_lower from marts.dim_resident union all "
+        "select resident_id, lower(surname) from marts.dim_resident) where name_lower is not null group by name_lower"
+    )
+    db.execute(
         "create table marts.bridge_resident_source_record (source_system varchar, source_table varchar, "
         "source_record_id varchar, resident_id bigint, match_weight double)"
     )

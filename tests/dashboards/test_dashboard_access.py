@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from dashboard_fixture import ANN, APP, BOB, CARLA, HOUSE
 from streamlit.testing.v1 import AppTest
 from test_dashboard_app import _serialised
 
-from dashboards import access
+from dashboards import access, queries, residents
 from warehouse.access import audit, demo_accounts, subject_access
 from warehouse.access.cli import users as users_command
 from warehouse.access.roles import Role, User
@@ -137,6 +139,20 @@ def test_search_tolerates_typos_and_finds_only_residents_known_to_the_service(re
     assert list(app.dataframe[0].value["name"]) == ["Ann Lee"]
     app.text_input(key="search_text").input(str(HOUSE)).run()
     assert list(app.dataframe[0].value["name"]) == ["Ann Lee"]
+
+
+def test_search_through_the_name_index_finds_what_a_scan_of_every_resident_finds(residents_warehouse):
+    searches = ["Anne Lea", "lee", "Lea", "Carla", "Smiht", "Bob Le", "Ann Smith", "Zed"]
+    dpo = User("dpo", Role.DPO)
+    with_index = {text: residents.search(queries.current_warehouse(), dpo, text) for text in searches}
+    assert list(with_index["Anne Lea"]["forename"]) == ["Ann"]
+    assert set(with_index["lee"]["forename"]) == {"Ann", "Bob"}
+    queries.close_all()
+    with duckdb.connect(str(residents_warehouse)) as db:
+        db.execute("drop table marts.resident_search_names")
+    for text in searches:
+        scanned = residents.search(queries.current_warehouse(), dpo, text)
+        pd.testing.assert_frame_equal(with_index[text], scanned, obj=text)
 
 
 def test_a_resident_outside_the_service_cannot_be_opened_by_editing_the_url(residents_warehouse, state_dir):
