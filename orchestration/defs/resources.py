@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from warehouse.settings import Settings
+from warehouse.settings import Settings, memory_limit
 
 
 class ExtractsResource(dg.ConfigurableResource):
@@ -17,7 +17,8 @@ def defs() -> dg.Definitions:
     settings = Settings.from_env()
     return dg.Definitions(
         resources={
-            "warehouse": DuckDBResource(database=str(settings.build_warehouse)),
+            "warehouse": DuckDBResource(database=str(settings.build_warehouse),
+                                        connection_config={"memory_limit": memory_limit()}),
             "extracts": ExtractsResource(data_dir=str(settings.data_dir)),
         },
         # DuckDB allows one writer per file: steps run one after another in one process.

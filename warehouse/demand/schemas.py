@@ -170,7 +170,7 @@ class DemandEvents(_Mart):
 
     @pa.dataframe_check(error="a unit is counted twice on one date")
     def one_row_per_unit_per_date(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df.duplicated(["measure", "snapshot", "counted_on", "unit_id"], keep=False)
+        return ~df.duplicated(["service", "measure", "snapshot", "counted_on", "unit_id"], keep=False)
 
     @pa.dataframe_check(error="a count row does not count one")
     def counts_count_one(cls, df: pd.DataFrame) -> pd.Series:
