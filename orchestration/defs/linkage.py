@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.defs.dbt import dbt_models
 from warehouse.linkage.addresses import match_addresses as run_address_matching
 from warehouse.linkage.people import link_people
-from warehouse.settings import Settings
+from warehouse.settings import Settings, return_freed_memory
 
 ADDRESS_TABLES = {
     "address_matches": "One row per source address record: the UPRN it resolved to, the method and the score.",
@@ -76,6 +76,7 @@ def link_residents(context: dg.AssetExecutionContext, warehouse: DuckDBResource)
     model_path = settings.build_warehouse.parent / "linkage" / "person_model.json"
     with warehouse.get_connection() as con:
         summary = link_people(con, settings.state_dir, model_path=model_path)
+    return_freed_memory()
     context.log.info(f"residents: {summary.residents:,} from {summary.records:,} records; "
                      f"id changes {summary.id_changes}; {summary.seconds}")
     rows = {"resident_records": summary.records, "review_queue": summary.review_queue}
