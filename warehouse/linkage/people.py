@@ -556,9 +556,10 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
     #   as a tenancy and its council tax account do;
     # - moved alone: the model found the pair worth review, and one record ends the day the other
     #   begins with nobody else leaving or arriving: a council tax payer whose new account
-    #   carries a mistyped or (unless one record says male) married name. Most false pairs of this shape are a household moving
-    #   together (a John and a Joan), which this leaves to review. The model cannot see this: it
-    #   scores each pair alone, and its prior falls as the borough grows.
+    #   carries a mistyped or (unless a record says male) married name. Most false pairs of this
+    #   shape are a household moving together (a John and a Joan), which this leaves to review.
+    #   The model cannot see this: it scores each pair alone, and its prior falls as the borough
+    #   grows.
     con.execute(f"""
         create or replace temp table _household_links as
         with tenure as (
