@@ -43,21 +43,26 @@ def stage_prepare(data: Path, residents: int, mess_scale: float) -> None:
                     "--exclude", "source:linkage+"], cwd=REPO, env=env, check=True)
 
 
-def stage_addresses(data: Path, residents: int, mess_scale: float) -> None:
+def _connect(data: Path):
+    """The borough's warehouse, held to a build's memory limit (the Dagster resource sets it there)."""
     import duckdb
 
+    from warehouse.settings import memory_limit
+
+    return duckdb.connect(str(data / "build" / "warehouse.duckdb"), config={"memory_limit": memory_limit()})
+
+
+def stage_addresses(data: Path, residents: int, mess_scale: float) -> None:
     from warehouse.linkage.addresses import match_addresses
 
-    with duckdb.connect(str(data / "build" / "warehouse.duckdb")) as con:
+    with _connect(data) as con:
         print(f"    {match_addresses(con)}", flush=True)
 
 
 def stage_people(data: Path, residents: int, mess_scale: float) -> None:
-    import duckdb
-
     from warehouse.linkage.people import link_people
 
-    with duckdb.connect(str(data / "build" / "warehouse.duckdb")) as con:
+    with _connect(data) as con:
         summary = link_people(con, data / "state", model_path=data / "build" / "linkage" / "person_model.json")
         print(f"    {summary.residents:,} residents from {summary.records:,} records; seconds {summary.seconds}", flush=True)
 

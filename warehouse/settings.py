@@ -70,17 +70,11 @@ MEMORY_LIMIT_ENV = "COUNCIL_MEMORY_LIMIT"
 
 def memory_limit() -> str:
     """What DuckDB may hold in memory (``$COUNCIL_MEMORY_LIMIT``, 8 GB unless set), in every
-    process of a build: the Dagster steps, dbt (profiles.yml) and linkage. DuckDB's own default,
-    80% of the machine, keeps that much cached and leaves too little for the Python steps beside
-    it (pandera's frames, the scorecard): at 1,200,000 residents the build reached 24 GB and was
-    killed. Above the limit DuckDB spills to disk. The build must fit in 16 GiB."""
+    process of a build: the Dagster resource's connections and dbt's (profiles.yml). DuckDB's own
+    default, 80% of the machine, keeps that much cached and leaves too little for the Python
+    steps beside it (pandera's frames, the scorecard): at 1,200,000 residents the build reached
+    24 GB and was killed. Above the limit DuckDB spills to disk. The build must fit in 16 GiB."""
     return os.environ.get(MEMORY_LIMIT_ENV, "8GB")
-
-
-def limit_memory(con) -> None:
-    """Apply ``memory_limit()`` to a connection this code opened itself (linkage is also run
-    outside Dagster, by benchmarks and tests)."""
-    con.execute("set memory_limit = ?", [memory_limit()])
 
 
 def return_freed_memory() -> None:

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.settings import limit_memory
-
 log = logging.getLogger(__name__)
 
 SCHEMA = "linkage"
@@ -238,7 +236,6 @@ def match_addresses(con: duckdb.DuckDBPyConnection) -> AddressMatchSummary:
     """Resolve every row of ``intermediate.int_address_records``; write ``linkage.address_matches``
     and ``linkage.address_review_queue``."""
     started = time.perf_counter()
-    limit_memory(con)
     con.execute(f"create schema if not exists {SCHEMA}")
     _build_gazetteer_keys(con)
 

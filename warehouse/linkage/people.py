@@ -32,7 +32,6 @@ import duckdb
 
 from warehouse.linkage import identity, review
 from warehouse.linkage.nicknames import create_alias_table
-from warehouse.settings import limit_memory
 
 log = logging.getLogger(__name__)
 
@@ -505,7 +504,6 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
     config = config or LinkageConfig()
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    limit_memory(con)
     con.execute(f"create schema if not exists {SCHEMA}")
     records = prepare_input(con)
     seconds["prepare"] = round(time.perf_counter() - t0, 1)
