@@ -87,11 +87,11 @@ def search_in_browser(page, texts: list[str]) -> dict:
     from playwright.sync_api import expect
 
     box = page.get_by_role("textbox", name="Search")
-    answered = page.locator('[data-testid="stDataFrame"], [data-testid="stAlertContentInfo"]')
+    answer = '[data-testid="stDataFrame"] canvas, [data-testid="stAlertContentInfo"]'
+    answered = page.locator(answer)
     # Checked on every animation frame: expect()'s polling steps (100 ms, then 250 ms, ...) would
     # add their own wait to the figure.
-    drawn = ('() => document.querySelector(\'[data-testid="stDataFrame"] canvas\') '
-             '|| document.querySelector(\'[data-testid="stAlertContentInfo"]\')')
+    drawn = f"() => document.querySelector('{answer}')"
     timings = []
     for text in texts:
         box.fill("")

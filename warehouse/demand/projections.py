@@ -5,10 +5,11 @@ trend) fits the yearly borough figures from marts.fct_demand_annual and gives pr
 intervals from the state-space model. Those intervals take the fitted parameters as known, which
 on ten yearly points they are not: they came out too narrow (1 of 3 held-out years of children
 looked after inside the 95% interval). So each interval is at least as wide as the errors the
-same model made forecasting this series from every earlier year: both are widened, in proportion,
-until the 95% one covers the largest such error at that horizon (``widened_by``). Back-test: fit on every year but the last three, forecast those
-three and compare with what happened (mean absolute percentage error). Deterministic: the fit is
-maximum likelihood from statsmodels' fixed starting values.
+same model made forecasting this series from every earlier year: both are widened, in
+proportion, until the 95% one covers the largest such error at that horizon (``widened_by``).
+Back-test: fit on every year but the last three, forecast those three and compare with what
+happened (mean absolute percentage error). Deterministic: the fit is maximum likelihood from
+statsmodels' fixed starting values.
 """
 
 from __future__ import annotations
