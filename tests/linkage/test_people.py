@@ -6,7 +6,7 @@ import pytest
 
 from warehouse.linkage import review
 from warehouse.linkage.evaluate import evaluate_people
-from warehouse.linkage.people import link_people
+from warehouse.linkage.people import bound_unobserved_u, link_people
 
 
 def _residents(warehouse) -> dict[str, int]:
@@ -199,3 +199,24 @@ def test_a_move_made_alone_links_records_the_model_left_for_review(linked):
     assert pairs
     right = sum(records.get(a) is not None and records.get(a) == records.get(b) for a, b in pairs)
     assert right / len(pairs) >= 0.9
+
+
+def test_every_level_of_the_saved_model_carries_a_u(linked):
+    """A level without u is scored by Splink's default instead of the data; the saved model must
+    not leave one for the next run to fall back on."""
+    for comparison in linked["model"]["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level"):
+                assert 0 < level["u_probability"] <= 1, (comparison["output_column_name"], level["label_for_charts"])
+
+
+def test_a_level_random_sampling_never_saw_gets_the_rule_of_three_bound():
+    model = {"comparisons": [{"output_column_name": "location", "comparison_levels": [
+        {"label_for_charts": "no address", "is_null_level": True},
+        {"label_for_charts": "moved with a companion", "m_probability": 0.2},
+        {"label_for_charts": "same postcode", "m_probability": 0.1, "u_probability": 2e-5},
+    ]}]}
+    levels = bound_unobserved_u(model, sampled_pairs=5e6)["comparisons"][0]["comparison_levels"]
+    assert "u_probability" not in levels[0]
+    assert levels[1]["u_probability"] == pytest.approx(6e-7)
+    assert levels[2]["u_probability"] == 2e-5

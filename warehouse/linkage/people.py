@@ -390,6 +390,21 @@ def _pairs_for(con: duckdb.DuckDBPyConnection, columns: list[str]) -> int:
     ).fetchone()[0])
 
 
+def bound_unobserved_u(model: dict, sampled_pairs: float) -> dict:
+    """The model with u set, for each level random sampling never saw, to 3 / ``sampled_pairs``:
+    the 95% upper bound on a rate never seen in that many trials (the "rule of three").
+
+    Splink otherwise falls back to a default u for the level. At 1,200,000 residents none of the
+    5 million sampled pairs had moved with a shared companion, and the default gave that level a
+    weaker weight (+6.8) than a plain move on the same day (+9.5), which it is a stronger form of."""
+    bound = 3 / sampled_pairs
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and level.get("u_probability") is None:
+                level["u_probability"] = bound
+    return model
+
+
 def train(con: duckdb.DuckDBPyConnection, config: LinkageConfig):
     from splink import DuckDBAPI, Linker, block_on
 
@@ -399,6 +414,9 @@ def train(con: duckdb.DuckDBPyConnection, config: LinkageConfig):
         [block_on("forename_std", "surname_std", "dob")], recall=config.deterministic_recall
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    records = con.execute(f"select count(*) from {INPUT}").fetchone()[0]
+    sampled = min(config.u_max_pairs, records * (records - 1) / 2)
+    linker = Linker(INPUT, bound_unobserved_u(linker.misc.save_model_to_json(), sampled), db_api)
     dob_rule = _sampled("l.dob = r.dob", _pairs_for(con, ["dob"]), config.em_max_pairs)
     linker.training.estimate_parameters_using_expectation_maximisation(dob_rule, estimate_without_term_frequencies=True)
     name_rule = _sampled("l.forename_std = r.forename_std and l.surname_std = r.surname_std",
