@@ -60,7 +60,7 @@ def bench(data: Path, residents: int | None, work: Path) -> dict:
     import duckdb
 
     from warehouse.demand import prevention, projections
-    from warehouse.demand.schemas import MART_SCHEMAS, validate
+    from warehouse.demand.schemas import MART_SCHEMAS, read_mart, validate
 
     def check_all() -> dict:
         rows = {}
@@ -72,7 +72,7 @@ def bench(data: Path, residents: int | None, work: Path) -> dict:
                 rows[mart] = 0
                 for year in years:
                     where = "" if year is None else f"where year = {int(year)}"
-                    frame = con.execute(f"select * from marts.{mart} {where}").df()
+                    frame = read_mart(con, f"select * from marts.{mart} {where}")
                     rows[mart] += len(frame)
                     if validate(mart, frame) is not None:
                         raise SystemExit(f"{mart} breaks its pandera schema")

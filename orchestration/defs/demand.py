@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt import dbt_marts
 from warehouse.demand import prevention, projections
-from warehouse.demand.schemas import MART_SCHEMAS, validate
+from warehouse.demand.schemas import MART_SCHEMAS, read_mart, validate
 from warehouse.settings import Settings, return_freed_memory
 
 # mart -> the columns it is validated a slice at a time by
@@ -41,7 +41,7 @@ def _pandera_check(mart: str) -> dg.AssetChecksDefinition:
             slices = (con.execute(f"select distinct {', '.join(columns)} from marts.{mart} order by all").fetchall()
                       if columns else [()])
             for values in slices:
-                frame = con.execute(f"select * from marts.{mart}{where}", list(values)).df()
+                frame = read_mart(con, f"select * from marts.{mart}{where}", list(values))
                 rows += len(frame)
                 errors = validate(mart, frame)
                 del frame

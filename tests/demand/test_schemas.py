@@ -63,3 +63,21 @@ def test_annual_shares_must_be_fractions():
     assert failed_checks("fct_demand_annual", frame) == set()
     frame.loc[1, "value"] = 45.0
     assert any("share" in c for c in failed_checks("fct_demand_annual", frame))
+
+
+def test_a_mart_read_from_duckdb_is_validated_in_its_declared_types():
+    """read_mart hands pandera Arrow-backed text and datetimes; the checks still catch a bad row."""
+    import duckdb
+
+    from warehouse.demand.schemas import read_mart
+
+    con = duckdb.connect()
+    good = monthly()
+    con.register("good", good)
+    con.execute("create table mart as select * from good")
+    frame = read_mart(con, "select * from mart")
+    assert str(frame["service"].dtype) == "string" and frame["month_start"].dtype.kind == "M"
+    assert failed_checks("fct_demand_monthly", frame) == set()
+    con.execute("update mart set service = 'libraries' where category = 'E1'")
+    assert "isin(['send', 'childrens_social_care', 'adult_social_care', 'housing', 'council_tax'])" in \
+        failed_checks("fct_demand_monthly", read_mart(con, "select * from mart"))
