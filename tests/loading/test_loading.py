@@ -370,3 +370,37 @@ def test_a_stale_file_resent_as_a_newer_extract_is_loaded_not_called_a_duplicate
     assert stale.status == "stale"
     assert (newest.status, newest.rows_loaded) == ("loaded", 1)
     assert accounting_mismatches(con, PARTIES) == []
+
+
+def _plain_party_row(ref: str, birth_date: str = "04/03/1981") -> str:
+    return f"{ref},CT001,SMITH Jo,{birth_date},AB123456C,01/04/2016,"
+
+
+@pytest.mark.parametrize(("rows", "read_as_columns"), [
+    # blank lines, a date that is not one, Windows line ends: Arrow reads the file
+    ([_plain_party_row("P1"), "", _plain_party_row("P2", "31/02/1981"), _plain_party_row("P3")], True),
+    # a short and a long row: only the row-by-row reader can say which
+    ([_plain_party_row("P1"), "P2,CT001", _plain_party_row("P3") + ",x", _plain_party_row("P4")], False),
+])
+def test_a_file_without_quotes_loads_as_the_row_by_row_reader_loads_it(tmp_path, monkeypatch, rows, read_as_columns):
+    from warehouse import loading
+
+    write(tmp_path, PARTIES, "2025-12-01", "\r\n".join([HEADER, *rows, ""]).encode("cp1252"))
+    arrow_reads = []
+    read_plain_csv = loading._read_plain_csv
+    monkeypatch.setattr(loading, "_read_plain_csv", lambda *a: arrow_reads.append(read_plain_csv(*a)) or arrow_reads[-1])
+
+    def loaded(folder):
+        with duckdb.connect(str(tmp_path / folder)) as c:
+            ensure_schemas(c)
+            [result] = load_table(c, tmp_path, PARTIES)
+            raw = c.execute(f"select {', '.join(PARTIES.raw_columns)}, _row_number from raw.revenues__liable_parties "
+                            "order by _row_number").fetchall()
+            rejects = c.execute("select row_number, column_name, reason, raw_record from audit.rejects order by 1").fetchall()
+            return (result.rows_in_file, result.rows_loaded, result.rows_rejected), raw, rejects
+
+    either_way = loaded("columns.duckdb")
+    assert [table is not None for table in arrow_reads] == [read_as_columns]
+    monkeypatch.setattr(loading, "_read_plain_csv", lambda *a: None)
+    assert loaded("rows.duckdb") == either_way
+    assert either_way[0][0] == len([r for r in rows if r])
