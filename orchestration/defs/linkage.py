@@ -48,15 +48,17 @@ def _model_key(name: str) -> dg.AssetKey:
     "BS 7666 parts, or probabilistic (uk-address-matcher).",
 )
 def match_addresses(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    prepared = Settings.from_env().data_dir / "cache" / "address_matcher"
     with warehouse.get_connection() as con:
-        summary = run_address_matching(con)
-    context.log.info(f"addresses: {summary.by_method} in {summary.seconds} s")
+        summary = run_address_matching(con, prepared_dir=prepared)
+    context.log.info(f"addresses: {summary.by_method} in {summary.seconds} s; {summary.kept:,} kept from the last build")
     for table in ADDRESS_TABLES:
         rows = summary.records if table == "address_matches" else summary.queued
         yield dg.MaterializeResult(
             asset_key=_key(table),
             metadata={"dagster/row_count": rows, "by_method": dg.MetadataValue.json(summary.by_method),
-                      "resolved_to_parent": summary.resolved_to_parent, "seconds": summary.seconds},
+                      "resolved_to_parent": summary.resolved_to_parent, "seconds": summary.seconds,
+                      "kept_from_last_build": summary.kept},
         )
 
 

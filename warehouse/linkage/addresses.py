@@ -15,15 +15,25 @@ Three methods, tried in order, each only on what the one before left:
 A flat the text does not single out (several flats of one building score alike, or the text names
 only the building) resolves to the building's UPRN, flagged ``resolved_to = 'parent'``. Addresses
 nothing resolves go to ``linkage.address_review_queue`` with the reason.
+
+A record resolves from its own fields and the gazetteer alone, so a build keeps the last build's
+result for every record whose fields are unchanged (``input_digest``) while the gazetteer and this
+code are too (``linkage.address_match_basis``), and matches only the rest: a nightly delta's
+handful. uk-address-matcher's preparation of the gazetteer (most of its time) is kept the same way,
+in a folder per gazetteer, when the caller gives one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
+import shutil
 import time
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import duckdb
 
@@ -32,6 +42,9 @@ log = logging.getLogger(__name__)
 SCHEMA = "linkage"
 MATCHES = f"{SCHEMA}.address_matches"
 QUEUE = f"{SCHEMA}.address_review_queue"
+BASIS = f"{SCHEMA}.address_match_basis"
+# Every field of an address record that matching reads.
+INPUT_DIGEST = "hash(a.source_system, a.source_table, a.source_record_id, a.address_std, a.address_text, a.postcode, a.uprn_supplied)"
 
 # uk-address-matcher thresholds. Its own documentation reports 99.6% precision at 97.9% recall at
 # about these settings; distinguishability is the weight gap to the second-best candidate.
@@ -52,6 +65,8 @@ class AddressMatchSummary:
     resolved_to_parent: int
     queued: int
     seconds: float
+    # Records whose result was kept from the last build (their fields and the basis unchanged).
+    kept: int = 0
 
 
 def _key_sql(expr: str) -> str:
@@ -149,6 +164,7 @@ def _exact_matches(con: duckdb.DuckDBPyConnection) -> None:
             address_record_key, postcode,
             trim(regexp_replace(' ' || {_key_sql('address_std')}, '{suffix}', '')) as key,
         from intermediate.int_address_records
+        join _to_match using (address_record_key)
         where address_std is not null
     """)
     con.execute("""
@@ -183,9 +199,10 @@ def _exact_matches(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _probabilistic_matches(con: duckdb.DuckDBPyConnection, record_keys_sql: str) -> None:
-    """uk-address-matcher on the records the deterministic methods left."""
-    from uk_address_matcher import AddressMatcher, ExactMatchStage, SplinkStage
+def _probabilistic_matches(con: duckdb.DuckDBPyConnection, record_keys_sql: str, prepared: Path | None) -> None:
+    """uk-address-matcher on the records the deterministic methods left; ``prepared`` is the folder
+    its preparation of this gazetteer is kept in (None: prepare it in memory)."""
+    from uk_address_matcher import AddressMatcher, ExactMatchStage, SplinkStage, prepare_canonical_folder
 
     con.execute(f"""
         create or replace temp table _ukam_messy as
@@ -210,11 +227,21 @@ def _probabilistic_matches(con: duckdb.DuckDBPyConnection, record_keys_sql: str)
                postcode
         from staging.stg_gazetteer__llpg
     """)
+    canonical = con.table("_ukam_canonical")
+    if prepared is not None:
+        if not (prepared / "ukam_manifest.json").exists():
+            for other in prepared.parent.glob("gazetteer-*"):
+                shutil.rmtree(other)
+            prepare_canonical_folder(canonical, prepared, con=con, overwrite=True, show_progress="off")
+        canonical = str(prepared)
     matcher = AddressMatcher(
-        canonical_addresses=con.table("_ukam_canonical"),
+        canonical_addresses=canonical,
         addresses_to_match=con.table("_ukam_messy").select("unique_id, address_concat, postcode"),
         con=con,
-        stages=[ExactMatchStage(), SplinkStage(
+        # An exact text two gazetteer entries share names neither: left to the Splink stage, whose
+        # tie then resolves it to the building or queues it. (Taking one of the two was also not
+        # repeatable: the same record could resolve to either from one run to the next.)
+        stages=[ExactMatchStage(require_unique_match=True), SplinkStage(
             final_match_weight_threshold=-100, final_distinguishability_threshold=-100)],
         show_progress="off",
     )
@@ -232,28 +259,68 @@ def _probabilistic_matches(con: duckdb.DuckDBPyConnection, record_keys_sql: str)
     result.close()
 
 
-def match_addresses(con: duckdb.DuckDBPyConnection) -> AddressMatchSummary:
+def _basis(con: duckdb.DuckDBPyConnection) -> str:
+    """What every record's result depends on beside its own fields: the gazetteer, this code and
+    uk-address-matcher (its model ships with it)."""
+    # Its content, not the extract it came in: a gazetteer resent unchanged changes nothing.
+    gazetteer = con.execute(
+        "select bit_xor(hash(g)) from (select columns(c -> c <> 'extract_date') from staging.stg_gazetteer__llpg) g").fetchone()[0]
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return hashlib.sha256(f"{gazetteer}|{code}|{version('uk_address_matcher')}".encode()).hexdigest()[:16]
+
+
+def _last_build_reusable(con: duckdb.DuckDBPyConnection, basis: str) -> bool:
+    tables = {t for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [SCHEMA]).fetchall()}
+    if not {"address_matches", "address_review_queue", "address_match_basis"} <= tables:
+        return False
+    columns = {c for (c,) in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = 'address_matches'",
+        [SCHEMA]).fetchall()}
+    return "input_digest" in columns and con.execute(f"select basis from {BASIS}").fetchone() == (basis,)
+
+
+def match_addresses(con: duckdb.DuckDBPyConnection, prepared_dir: Path | None = None) -> AddressMatchSummary:
     """Resolve every row of ``intermediate.int_address_records``; write ``linkage.address_matches``
-    and ``linkage.address_review_queue``."""
+    and ``linkage.address_review_queue``. ``prepared_dir``: where uk-address-matcher's preparation
+    of each gazetteer is kept between builds."""
     started = time.perf_counter()
     con.execute(f"create schema if not exists {SCHEMA}")
+    basis = _basis(con)
+    # The last build's result for each record whose fields are unchanged, when the basis is too.
+    if _last_build_reusable(con, basis):
+        con.execute(f"""
+            create or replace temp table _kept as
+            select m.* from {MATCHES} m
+            join intermediate.int_address_records a using (address_record_key)
+            where m.input_digest = {INPUT_DIGEST}
+        """)
+    else:
+        con.execute("create or replace temp table _kept (address_record_key varchar, uprn bigint)")
+    con.execute(f"""
+        create or replace temp table _to_match as
+        select a.address_record_key, {INPUT_DIGEST} as input_digest
+        from intermediate.int_address_records a
+        where a.address_record_key not in (select address_record_key from _kept)
+    """)
     _build_gazetteer_keys(con)
 
     con.execute("""
         create or replace temp table _supplied as
         select a.address_record_key, a.uprn_supplied as uprn
         from intermediate.int_address_records a
+        join _to_match using (address_record_key)
         join staging.stg_gazetteer__llpg g on g.uprn = a.uprn_supplied
     """)
     _exact_matches(con)
     _probabilistic_matches(con, """
-        select address_record_key from intermediate.int_address_records
+        select address_record_key from _to_match
         except select address_record_key from _supplied
         except select address_record_key from _exact
-    """)
+    """, prepared_dir / f"gazetteer-{basis}" if prepared_dir else None)
 
     con.execute(f"""
-        create or replace table {MATCHES} as
+        create or replace temp table _matched as
         with probabilistic as (
             select *,
                 -- Splink's weight as a probability, the scale the other methods' scores use.
@@ -281,7 +348,7 @@ def match_addresses(con: duckdb.DuckDBPyConnection) -> AddressMatchSummary:
             where address_record_key not in (select address_record_key from _supplied)
             union all
             select address_record_key, uprn, 'probabilistic', score,
-                   'uk-address-matcher: ' || reason || ', weight ' || round(match_weight, 1)
+                   'uk-address-matcher: ' || reason || coalesce(', weight ' || round(match_weight, 1), '')
                    || coalesce(', distinguishability ' || round(distinguishability, 1), '')
             from probabilistic
             where address_record_key not in (select address_record_key from _supplied union all select address_record_key from _exact)
@@ -298,14 +365,19 @@ def match_addresses(con: duckdb.DuckDBPyConnection) -> AddressMatchSummary:
             case when r.uprn is null then null
                  when c.has_children then 'parent'
                  else 'property' end as resolved_to,
-            r.method, round(r.score, 4) as score, r.detail,
+            r.method, round(r.score, 4) as score, r.detail, t.input_digest,
         from intermediate.int_address_records a
+        join _to_match t using (address_record_key)
         left join resolved r using (address_record_key)
         left join staging.stg_gazetteer__llpg g on g.uprn = r.uprn
         left join (select distinct uprn, has_children from _gaz) c on c.uprn = r.uprn
     """)
+    kept = con.execute("select count(*) from _kept").fetchone()[0]
+    queue_kept = (f"select q.* from {QUEUE} q semi join (select * from _kept where uprn is null) using (address_record_key)"
+                  if kept else None)
+    # Built aside first: the last build's tables are read until both new ones are complete.
     con.execute(f"""
-        create or replace table {QUEUE} as
+        create or replace temp table _queue as
         select
             a.source_system, a.source_table, a.source_record_id, a.address_record_key,
             a.address_text, a.postcode, a.uprn_supplied,
@@ -318,20 +390,29 @@ def match_addresses(con: duckdb.DuckDBPyConnection) -> AddressMatchSummary:
             end as reason,
             p.uprn as best_candidate_uprn,
             round(p.match_weight, 2) as best_candidate_weight,
-        from {MATCHES} m
+        from _matched m
         join intermediate.int_address_records a using (address_record_key)
         left join _probabilistic p using (address_record_key)
         where m.uprn is null
+        {"union all by name " + queue_kept if queue_kept else ""}
     """)
+    con.execute(f"create or replace table {QUEUE} as select * from _queue order by address_record_key")
+    con.execute(f"""
+        create or replace table {MATCHES} as
+        select * from _matched
+        {"union all by name select * from _kept" if kept else ""}
+        order by address_record_key
+    """)
+    con.execute(f"create or replace table {BASIS} as select ? as basis", [basis])
     by_method = dict(con.execute(f"select coalesce(method, 'unmatched'), count(*) from {MATCHES} group by 1").fetchall())
     records = sum(by_method.values())
     parent = con.execute(f"select count(*) from {MATCHES} where resolved_to = 'parent'").fetchone()[0]
     queued = con.execute(f"select count(*) from {QUEUE}").fetchone()[0]
     for t in ("_gaz", "_gaz_pos", "_gaz_keys", "_messy", "_exact", "_supplied", "_probabilistic",
-              "_ukam_messy", "_ukam_canonical"):
+              "_ukam_messy", "_ukam_canonical", "_kept", "_to_match", "_matched", "_queue"):
         con.execute(f"drop table if exists {t}")
     return AddressMatchSummary(records=records, by_method=by_method, resolved_to_parent=parent,
-                               queued=queued, seconds=round(time.perf_counter() - started, 1))
+                               queued=queued, seconds=round(time.perf_counter() - started, 1), kept=kept)
 
 
 def probability(match_weight: float) -> float:
