@@ -14,7 +14,8 @@ st.caption(
     "so it survives rebuilds. Records are only ever appended and each carries a hash of the one before."
 )
 if check.intact:
-    st.success(f"{check.records:,} records; the chain is intact.", icon=":material/verified_user:")
+    st.success(f"{check.records:,} record{'' if check.records == 1 else 's'}; the chain is intact.",
+               icon=":material/verified_user:")
 else:
     st.error(f"The log has been altered: the chain breaks at record {check.first_broken}.", icon=":material/gpp_bad:")
 
