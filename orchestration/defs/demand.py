@@ -13,11 +13,8 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt import dbt_marts
 from warehouse.demand import prevention, projections
-from warehouse.demand.schemas import MART_SCHEMAS, read_mart, validate
-from warehouse.settings import Settings, return_freed_memory
-
-# mart -> the columns it is validated a slice at a time by
-CHUNKED = {"fct_demand_events": ("service", "year"), "fct_cross_service_residents": ("year",)}
+from warehouse.demand.schemas import MART_SCHEMAS, validate_mart
+from warehouse.settings import Settings
 
 
 def _mart_key(name: str) -> dg.AssetKey:
@@ -29,29 +26,8 @@ def _pandera_check(mart: str) -> dg.AssetChecksDefinition:
                     description=f"marts.{mart} keeps every promise of its pandera model "
                     f"({MART_SCHEMAS[mart].__name__}): types, keys, ranges and the table-wide checks.")
     def check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-        failures: dict[str, int] = {}
-        rows = 0
         with warehouse.get_connection() as con:
-            # The record-level marts are validated a slice at a time, each slice holding every
-            # promise its mart makes: at 1,200,000 residents fct_cross_service_residents is 17
-            # million rows and fct_demand_events 30 million, too many for pandas and pandera's
-            # working copies within 16 GiB.
-            columns = CHUNKED.get(mart, ())
-            where = " where " + " and ".join(f"{c} = ?" for c in columns) if columns else ""
-            slices = (con.execute(f"select distinct {', '.join(columns)} from marts.{mart} order by all").fetchall()
-                      if columns else [()])
-            for values in slices:
-                frame = read_mart(con, f"select * from marts.{mart}{where}", list(values))
-                rows += len(frame)
-                errors = validate(mart, frame)
-                del frame
-                return_freed_memory()
-                if errors is not None:
-                    # Which checks failed and how often: never the values, which may identify someone.
-                    failed = errors.failure_cases.groupby(["column", "check"], dropna=False).size()
-                    for (column, name), n in failed.items():
-                        key = f"{column if isinstance(column, str) else 'table'}: {name}"
-                        failures[key] = failures.get(key, 0) + int(n)
+            rows, failures = validate_mart(con, mart)
         if not failures:
             return dg.AssetCheckResult(passed=True, metadata={"rows": rows})
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
