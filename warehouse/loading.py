@@ -23,7 +23,7 @@ import hashlib
 import re
 import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,7 +215,7 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceTable, extract: Extr
         for numbers, columns in _read_batches(extract, source, rejects, result):
             if duplicate_of:
                 reason = f"same bytes as {duplicate_of}, already loaded"
-                rows = zip(*(c.to_pylist() if isinstance(c, pa.ChunkedArray) else c for c in columns), strict=True)
+                rows = zip(*(c.to_pylist() for c in columns), strict=True)
                 rejects.extend(Reject(n, None, reason, ",".join(r)) for n, r in zip(numbers, rows, strict=True))
             else:
                 refused = _insert_batch(con, source, extract, sha, loaded_at, (numbers, columns))
@@ -298,8 +298,8 @@ def _write_load_log(
 
 def _read_batches(
     extract: ExtractFile, source: SourceTable, rejects: list[Reject], result: FileResult
-) -> Iterator[tuple[list[int], list[Sequence[str]]]]:
-    """Yield (row numbers, columns in contract order) a batch at a time; bad rows go to ``rejects``."""
+) -> Iterator[tuple[list[int], list[pa.Array | pa.ChunkedArray]]]:
+    """Yield (row numbers, text columns in contract order) a batch at a time; bad rows go to ``rejects``."""
     if source.file_format == "csv":
         _refuse_a_wrong_delimiter(extract, source)
     records = _records(extract, source)
@@ -310,8 +310,9 @@ def _read_batches(
     positions = _column_positions(extract, source, names, result)
     width = len(names)
     # One C-speed pass over the whole file spares a per-row scan for bad bytes in the usual case.
-    decodes, quoted = _scan(extract.path, source.encoding) if source.file_format == "csv" else (True, True)
-    if decodes and not quoted:
+    is_csv = source.file_format == "csv"
+    decodes, quoted = _scan(extract.path, source.encoding) if is_csv else (True, False)
+    if is_csv and decodes and not quoted:
         records.close()
         table = _read_plain_csv(extract, source, names)
         if table is not None:
@@ -345,9 +346,9 @@ def _read_batches(
         yield numbers, _columns(rows, positions)
 
 
-def _columns(rows: list[list[str]], positions: list[int]) -> list[Sequence[str]]:
+def _columns(rows: list[list[str]], positions: list[int]) -> list[pa.Array]:
     columns = list(zip(*rows, strict=True))
-    return [columns[p] for p in positions]
+    return [pa.array(columns[p], pa.string()) for p in positions]
 
 
 def _scan(path: Path, encoding: str) -> tuple[bool, bool]:
@@ -564,8 +565,7 @@ def _insert_batch(con, source: SourceTable, extract: ExtractFile, sha: str, load
     numbers, columns = batch
     arrow = pa.table(
         {
-            **{name: values if isinstance(values, pa.ChunkedArray) else pa.array(values, pa.string())
-               for name, values in zip(source.raw_columns, columns, strict=True)},
+            **dict(zip(source.raw_columns, columns, strict=True)),
             "_row_number": pa.array(numbers, pa.int64()),
         }
     )
