@@ -119,13 +119,14 @@ def test_a_rebuild_matches_only_changed_records_and_ends_as_a_full_match_would(b
         return [con.execute(f"select * from linkage.{t} order by address_record_key").fetchall()
                 for t in ("address_matches", "address_review_queue")]
 
-    nightly, full = tmp_path / "nightly.duckdb", tmp_path / "full.duckdb"
-    for copy in (nightly, full):
+    nightly, full, again_from_scratch = tmp_path / "nightly.duckdb", tmp_path / "full.duckdb", tmp_path / "again.duckdb"
+    for copy in (nightly, full, again_from_scratch):
         shutil.copyfile(borough / "build" / "warehouse.duckdb", copy)
+    forget_last_build = ("drop table linkage.address_matches; drop table linkage.address_review_queue; "
+                         "drop table linkage.address_match_basis")
     with duckdb.connect(str(full)) as con:
         con.execute(NIGHTLY_CHANGES)
-        con.execute("drop table linkage.address_matches; drop table linkage.address_review_queue; "
-                    "drop table linkage.address_match_basis")
+        con.execute(forget_last_build)
         from_scratch = match_addresses(con)
         expected = tables(con)
     with duckdb.connect(str(nightly)) as con:
@@ -141,3 +142,9 @@ def test_a_rebuild_matches_only_changed_records_and_ends_as_a_full_match_would(b
     assert again.kept == again.records
     # uk-address-matcher was asked, from one prepared gazetteer, kept for the next build
     assert len(list((tmp_path / "prepared").glob("gazetteer-*/ukam_manifest.json"))) == 1
+    # and a build that reads that kept preparation matches as one that prepares it afresh
+    with duckdb.connect(str(again_from_scratch)) as con:
+        con.execute(NIGHTLY_CHANGES)
+        con.execute(forget_last_build)
+        match_addresses(con, prepared_dir=tmp_path / "prepared")
+        assert tables(con) == expected

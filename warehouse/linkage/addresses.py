@@ -217,23 +217,26 @@ def _probabilistic_matches(con: duckdb.DuckDBPyConnection, record_keys_sql: str,
                 "match_weight double, distinguishability double, reason varchar)")
     if n == 0:
         return
-    con.execute("""
-        create or replace temp table _ukam_canonical as
-        select cast(uprn as varchar) as unique_id,
-               concat_ws(', ', sao_text,
-                   case when regexp_full_match(pao_text, '[0-9]+[A-Za-z]?') then pao_text || ' ' || street_description
-                        else concat_ws(', ', pao_text, street_description) end,
-                   locality, town) as address_concat,
-               postcode
-        from staging.stg_gazetteer__llpg
-    """)
-    canonical = con.table("_ukam_canonical")
-    if prepared is not None:
-        if not (prepared / "ukam_manifest.json").exists():
+    if prepared is not None and (prepared / "ukam_manifest.json").exists():
+        canonical = str(prepared)
+    else:
+        # The gazetteer as uk-address-matcher reads it: only needed when no preparation is kept.
+        con.execute("""
+            create or replace temp table _ukam_canonical as
+            select cast(uprn as varchar) as unique_id,
+                   concat_ws(', ', sao_text,
+                       case when regexp_full_match(pao_text, '[0-9]+[A-Za-z]?') then pao_text || ' ' || street_description
+                            else concat_ws(', ', pao_text, street_description) end,
+                       locality, town) as address_concat,
+                   postcode
+            from staging.stg_gazetteer__llpg
+        """)
+        canonical = con.table("_ukam_canonical")
+        if prepared is not None:
             for other in prepared.parent.glob("gazetteer-*"):
                 shutil.rmtree(other)
             prepare_canonical_folder(canonical, prepared, con=con, overwrite=True, show_progress="off")
-        canonical = str(prepared)
+            canonical = str(prepared)
     matcher = AddressMatcher(
         canonical_addresses=canonical,
         addresses_to_match=con.table("_ukam_messy").select("unique_id, address_concat, postcode"),
@@ -270,14 +273,11 @@ def _basis(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _last_build_reusable(con: duckdb.DuckDBPyConnection, basis: str) -> bool:
-    tables = {t for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = ?", [SCHEMA]).fetchall()}
-    if not {"address_matches", "address_review_queue", "address_match_basis"} <= tables:
-        return False
-    columns = {c for (c,) in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = 'address_matches'",
-        [SCHEMA]).fetchall()}
-    return "input_digest" in columns and con.execute(f"select basis from {BASIS}").fetchone() == (basis,)
+    found = set(con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?", [SCHEMA]).fetchall())
+    needed = {("address_matches", "input_digest"), ("address_review_queue", "address_record_key"),
+              ("address_match_basis", "basis")}
+    return needed <= found and con.execute(f"select basis from {BASIS}").fetchone() == (basis,)
 
 
 def match_addresses(con: duckdb.DuckDBPyConnection, prepared_dir: Path | None = None) -> AddressMatchSummary:
