@@ -5,6 +5,8 @@ links person records into residents with stable ids. Both write tables into the 
 schema of the build's working copy, which the marts read as dbt sources (the sources name these
 assets' keys, so lineage runs intermediate -> linkage -> marts). The trained Splink model is
 saved beside the build (``<build dir>/linkage/person_model.json``) and in ``linkage.person_model``.
+What the next build needs to relink only what changed (the model, its term frequencies, scored
+pairs and clusters) is kept in the ``linkage_state`` schema of the published warehouse.
 """
 
 import dagster as dg
@@ -25,7 +27,7 @@ RESIDENT_TABLES = {
     "resident_links": "Scored and deterministic pairs of person records, with match weight and explanation.",
     "review_queue": "Pairs for clerical review: between the review and link thresholds, or refused by a rule.",
     "resident_id_changes": "Every merge and split of resident ids across builds.",
-    "person_model": "The trained Splink model of this build and the run's summary.",
+    "person_model": "The Splink model this build used, when it was trained, and the run's summary.",
 }
 
 
@@ -71,7 +73,8 @@ def match_addresses(context: dg.AssetExecutionContext, warehouse: DuckDBResource
     ],
     name="link_residents",
     description="Person records of the five systems linked into residents with Splink (EM-trained), "
-    "deterministic identifier links, refusal rules, review decisions and stable resident ids.",
+    "deterministic identifier links, refusal rules, review decisions and stable resident ids. "
+    "Between retrainings only pairs touching a new or changed record are scored.",
 )
 def link_residents(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     settings = Settings.from_env()
@@ -79,11 +82,13 @@ def link_residents(context: dg.AssetExecutionContext, warehouse: DuckDBResource)
     with warehouse.get_connection() as con:
         summary = link_people(con, settings.state_dir, model_path=model_path)
     return_freed_memory()
-    context.log.info(f"residents: {summary.residents:,} from {summary.records:,} records; "
+    context.log.info(f"residents: {summary.residents:,} from {summary.records:,} records "
+                     f"({summary.records_rescored:,} new or changed, {summary.records_reclustered:,} reclustered); "
                      f"id changes {summary.id_changes}; {summary.seconds}")
     rows = {"resident_records": summary.records, "review_queue": summary.review_queue}
     for table in RESIDENT_TABLES:
-        metadata = {"residents": summary.residents, "seconds": dg.MetadataValue.json(summary.seconds)}
+        metadata = {"residents": summary.residents, "seconds": dg.MetadataValue.json(summary.seconds),
+                    "records_rescored": summary.records_rescored, "records_reclustered": summary.records_reclustered}
         if table in rows:
             metadata["dagster/row_count"] = rows[table]
         if table == "resident_id_changes":

@@ -6,7 +6,7 @@ import pytest
 
 from warehouse.linkage import review
 from warehouse.linkage.evaluate import evaluate_people
-from warehouse.linkage.people import bound_unobserved_u, link_people
+from warehouse.linkage.people import LinkageConfig, bound_unobserved_u, link_people
 
 
 def _residents(warehouse) -> dict[str, int]:
@@ -220,3 +220,71 @@ def test_a_level_random_sampling_never_saw_gets_the_rule_of_three_bound():
     assert "u_probability" not in levels[0]
     assert levels[1]["u_probability"] == pytest.approx(6e-7)
     assert levels[2]["u_probability"] == 2e-5
+
+
+# A night's changes to person records: surnames retyped, dates of birth corrected, records gone.
+NIGHTLY_CHANGES = """
+    create table keep_all as select * from intermediate.int_person_records;
+    update intermediate.int_person_records set surname_std = surname_std || 'E' where hash(person_record_key) % 151 = 0;
+    update intermediate.int_person_records set birth_date = birth_date + interval 1 day where hash(person_record_key) % 163 = 1;
+    delete from intermediate.int_person_records where hash(person_record_key) % 197 = 2;
+"""
+# The next night: every record as it was, so the removed ones come back as new records.
+NEXT_NIGHT = """
+    delete from intermediate.int_person_records;
+    insert into intermediate.int_person_records select * from keep_all;
+"""
+RESULT_STATE = ("record_digests", "scored_pairs", "pair_conflicts", "refused_links", "record_clusters", "decisions")
+
+
+def _linkage_tables(con) -> list[list[tuple]]:
+    return [
+        con.execute("select * from linkage.resident_records order by all").fetchall(),
+        con.execute("select * from linkage.resident_links order by all").fetchall(),
+        con.execute("select * from linkage.review_queue order by all").fetchall(),
+        con.execute("select * exclude (changed_at) from linkage.resident_id_changes order by all").fetchall(),
+    ]
+
+
+def test_a_rebuild_relinks_only_what_changed_and_ends_as_scoring_every_pair_would(scratch, tmp_path):
+    """With the model kept, a nightly rebuild scores only pairs touching a changed record and
+    reclusters only the groups they touch, and its tables are those of a build that scores every
+    pair with the same model. Two nights: records changed and removed, then removed ones back."""
+    warehouse, state = scratch["warehouse"], scratch["state"]
+    review.record_decision(state, *_a_linked_pair(warehouse), "reject", "tester")
+    for night, changes in enumerate((NIGHTLY_CHANGES, NEXT_NIGHT)):
+        every_pair, every_pair_state = tmp_path / f"every-pair-{night}.duckdb", tmp_path / f"state-{night}"
+        shutil.copyfile(warehouse, every_pair)
+        shutil.copytree(state, every_pair_state)
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute(changes)
+            summary = link_people(con, state)
+            rebuilt = _linkage_tables(con)
+        with duckdb.connect(str(every_pair)) as con:
+            con.execute(changes)
+            con.execute("; ".join(f"drop table linkage_state.{t}" for t in RESULT_STATE))
+            from_scratch = link_people(con, every_pair_state)
+            expected = _linkage_tables(con)
+        assert from_scratch.records_rescored == from_scratch.records == from_scratch.records_reclustered
+        assert 0 < summary.records_rescored < summary.records * 0.1
+        assert summary.records_rescored <= summary.records_reclustered < summary.records * 0.5
+        assert summary.seconds["train"] < 1  # the kept model, not trained again
+        assert [len(t) for t in rebuilt] == [len(t) for t in expected]
+        for got, want in zip(rebuilt, expected, strict=True):
+            assert got == want
+
+
+def _a_linked_pair(warehouse) -> tuple[str, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("""select person_record_key_l, person_record_key_r from linkage.resident_links
+            where basis = 'model' and same_resident order by all limit 1""").fetchone()
+
+
+def test_a_model_older_than_its_retraining_age_is_trained_again(scratch):
+    with duckdb.connect(str(scratch["warehouse"])) as con:
+        kept = link_people(con, scratch["state"])
+        trained_at = con.execute("select trained_at from linkage_state.person_model").fetchone()[0]
+        retrained = link_people(con, scratch["state"], config=LinkageConfig(retrain_after_days=0))
+        retrained_at = con.execute("select trained_at from linkage_state.person_model").fetchone()[0]
+    assert kept.records_rescored == 0 and kept.seconds["train"] < 1
+    assert retrained.records_rescored == retrained.records and retrained_at > trained_at

@@ -36,7 +36,8 @@ def assign_resident_ids(con: duckdb.DuckDBPyConnection, state_dir: Path, cluster
         select c.cluster, p.resident_id, count(*) as n
         from {clusters_table} c join _previous_ids p using (unique_id)
         group by all
-        order by n desc, p.resident_id
+        -- The cluster breaks ties (a resident split in equal halves), so a rebuild assigns alike.
+        order by n desc, p.resident_id, c.cluster
     """).fetchall()
     next_id = (con.execute("select max(resident_id) from _previous_ids").fetchone()[0] or 0) + 1
 

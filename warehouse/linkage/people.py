@@ -17,10 +17,16 @@ cost does. Pairs are then clustered under rules a probabilistic score cannot be 
 
 Clustering is greedy over the links, strongest first, refusing any union that would join a pair
 that must stay apart, so such a pair is not merged through a third record either.
+
+A build keeps the model and its results in ``linkage_state``; the next one trains again only when
+the model is ``retrain_after_days`` old or this code changed, and otherwise scores only the pairs
+that touch a changed record and reclusters only the groups of linked records they touch.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import logging
 import math
@@ -47,6 +53,18 @@ MAX_CLUSTER_PASSES = 4
 # Groups larger than this are not checked pair by pair (none this size is one person).
 MAX_GROUP_CHECKED = 200
 
+# A nightly delta changes about 1% of records. Rescoring and reclustering the rest would give what
+# the last build gave, provided a pair's score depends on nothing but the two records: so the model
+# and its term frequencies are frozen between retrainings (every ``retrain_after_days``, or when this
+# code changes), and a rebuild scores only the pairs that touch a changed record and reclusters
+# only the connected groups of records those pairs, or records removed, touch. Clustering is
+# greedy within a group of linked records and blind to the rest, so the result is the one a build
+# scoring every pair with the same model would reach (tests/linkage/test_people.py holds it to that).
+STATE = "linkage_state"
+TF_COLUMNS = ("forename_std", "surname_std")
+STATE_TABLES = ("person_model", "record_digests", "scored_pairs", "pair_conflicts", "refused_links",
+                "record_clusters", "decisions", *(f"term_frequencies_{c}" for c in TF_COLUMNS))
+
 
 @dataclass(frozen=True)
 class LinkageConfig:
@@ -61,6 +79,8 @@ class LinkageConfig:
     # Share of true matches the exact name + date of birth rule is assumed to find (for the prior).
     deterministic_recall: float = 0.6
     seed: int = 1
+    # Nightly builds reuse the model (and its term frequencies) for this long; see _kept_model.
+    retrain_after_days: int = 28
 
 
 @dataclass
@@ -74,6 +94,8 @@ class PersonLinkageSummary:
     review_queue: int
     decisions_applied: int
     id_changes: dict[str, int]
+    records_rescored: int  # new or changed since the last build: their pairs were scored
+    records_reclustered: int  # in a group of links that holds a changed record
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -346,23 +368,24 @@ def prepare_input(con: duckdb.DuckDBPyConnection) -> int:
             p.nhs_number,
             p.ni_number,
             p.upn,
-            coalesce(pp.uprns, []) as uprns,
-            coalesce(pp.postcodes, []) as postcodes,
-            list_filter(coalesce(pp.tenures, []), lambda t: t is not null) as tenures,
-            list_distinct(list_transform(coalesce(pp.postcodes, []), lambda pc: split_part(pc, ' ', 1))) as outcodes,
-            split_part(coalesce(pp.postcodes, [])[1], ' ', 1) as outcode_first,
+            -- Lists sorted: an aggregate's order is arbitrary, and a record's digest (what tells a
+            -- rebuild it changed) must not be.
+            list_sort(coalesce(pp.uprns, [])) as uprns,
+            list_sort(coalesce(pp.postcodes, [])) as postcodes,
+            list_sort(list_filter(coalesce(pp.tenures, []), lambda t: t is not null)) as tenures,
+            list_sort(list_distinct(list_transform(coalesce(pp.postcodes, []), lambda pc: split_part(pc, ' ', 1)))) as outcodes,
             pp.lived_from,
             pp.lived_until,
-            coalesce(pp.moved_out_days, []) as moved_out_days,
-            coalesce(pp.moved_in_days, []) as moved_in_days,
+            list_sort(coalesce(pp.moved_out_days, [])) as moved_out_days,
+            list_sort(coalesce(pp.moved_in_days, [])) as moved_in_days,
             pp.moved_out_on,
             pp.moved_in_on,
-            coalesce(c.left_with, []) as left_with,
-            coalesce(c.arrived_with, []) as arrived_with,
+            list_sort(coalesce(c.left_with, [])) as left_with,
+            list_sort(coalesce(c.arrived_with, [])) as arrived_with,
             -- Days the record left (arrived at) an address with nobody else named differently.
-            list_filter(coalesce(pp.moved_out_days, []),
+            list_filter(list_sort(coalesce(pp.moved_out_days, [])),
                         lambda d: not list_contains(coalesce(c.left_with_company_days, []), d)) as moved_out_alone_days,
-            list_filter(coalesce(pp.moved_in_days, []),
+            list_filter(list_sort(coalesce(pp.moved_in_days, [])),
                         lambda d: not list_contains(coalesce(c.arrived_with_company_days, []), d)) as moved_in_alone_days,
             ar.adult_from,
         from intermediate.int_person_records p
@@ -517,44 +540,215 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
                 model_path: Path | None = None, trained_model: dict | None = None) -> PersonLinkageSummary:
     """Link ``intermediate.int_person_records`` into residents; write the ``linkage`` tables.
 
-    ``trained_model`` (a model saved by an earlier run) skips training: scores are then
-    comparable from one run to the next, which is what an analyst re-checking a queue wants."""
+    The last build's model and results, kept in ``linkage_state``, make this a rebuild of what
+    changed (see ``_kept_model``). ``trained_model`` (a model saved by an earlier run) skips
+    training and scores every pair afresh."""
     config = config or LinkageConfig()
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(f"create schema if not exists {STATE}")
     records = prepare_input(con)
+    # A record's digest covers everything a pair's score and rules read of it: its own fields and
+    # what prepare_input derived from others (companions, UPRNs).
+    con.execute(f"create or replace temp table _digests as select unique_id, hash(i) as digest from {INPUT} i")
+    basis = _basis(config)
+    kept = None if trained_model else _kept_model(con, basis, config)
     seconds["prepare"] = round(time.perf_counter() - t0, 1)
 
     t = time.perf_counter()
-    if trained_model:
-        from splink import DuckDBAPI, Linker
-
-        linker = Linker(INPUT, trained_model, DuckDBAPI(connection=con))
+    if trained_model or kept:
+        model, trained_at = (trained_model, None) if trained_model else kept
     else:
-        linker = train(con, config)
-    seconds["train"] = round(time.perf_counter() - t, 1)
-    model = linker.misc.save_model_to_json()
+        model, trained_at = train(con, config).misc.save_model_to_json(), None
+    trained_at = trained_at or dt.datetime.now().replace(microsecond=0)
     if model_path:
         model_path.parent.mkdir(parents=True, exist_ok=True)
         model_path.write_text(json.dumps(model, indent=2))
+    seconds["train"] = round(time.perf_counter() - t, 1)
 
     t = time.perf_counter()
-    predictions = linker.inference.predict(threshold_match_probability=config.review_threshold)
-    pred_table = predictions.physical_name
-    available = {c for (c,) in con.execute(
-        "select column_name from information_schema.columns where table_name = ?", [pred_table]).fetchall()}
-    con.execute(f"""
-        create or replace temp table _scored as
-        select unique_id_l as key_l, unique_id_r as key_r, match_weight, match_probability,
-               gamma_date_of_birth, gamma_identifiers,
-               {_explanation_sql(model, available)} as explanation
-        from {pred_table}
-    """)
+    incremental = kept is not None and _results_kept(con)
+    _mark_records_to_rescore(con, incremental)
+    _score(con, config, model, frozen_term_frequencies=kept is not None, only_changed=incremental)
     seconds["predict"] = round(time.perf_counter() - t, 1)
 
     t = time.perf_counter()
     decisions = review.load_decisions(con, state_dir)
+    _candidate_links(con, config)
+    _conflicts(con, "_base_cannot", "select key_l, key_r from _scored union select key_l, key_r from _identifier_links "
+               "union select key_l, key_r from _household_links", only_changed=incremental)
+    _mark_records_to_recluster(con, incremental)
+    refused = _cluster_touched(con)
+    seconds["cluster"] = round(time.perf_counter() - t, 1)
+
+    t = time.perf_counter()
+    changes = identity.assign_resident_ids(con, state_dir, "_clusters")
+    seconds["ids"] = round(time.perf_counter() - t, 1)
+
+    _write_outputs(con, config)
+    reclustered = con.execute("select count(*) from _recluster").fetchone()[0]
+    summary = PersonLinkageSummary(
+        records=records,
+        residents=con.execute(f"select count(distinct resident_id) from {SCHEMA}.resident_records").fetchone()[0],
+        pairs_scored=con.execute("select count(*) from _scored").fetchone()[0],
+        links_model=con.execute(f"select count(*) from _scored where match_probability >= {config.link_threshold}").fetchone()[0],
+        links_identifier=con.execute("select count(*) from _identifier_links").fetchone()[0],
+        links_refused=refused,
+        review_queue=con.execute(f"select count(*) from {SCHEMA}.review_queue").fetchone()[0],
+        decisions_applied=decisions,
+        id_changes=changes,
+        records_rescored=con.execute("select count(*) from _digests where rescore").fetchone()[0],
+        records_reclustered=reclustered,
+        seconds=seconds,
+    )
+    con.execute(f"""
+        create or replace table {SCHEMA}.person_model as
+        select ?::timestamp as trained_at, ?::json as model, ?::json as summary
+    """, [trained_at, json.dumps(model), json.dumps(asdict(summary))])
+    _keep_state(con, basis, trained_at, model)
+    _drop_splink_tables(con)
+    seconds["total"] = round(time.perf_counter() - t0, 1)
+    return summary
+
+
+# --------------------------------------------------------------------------------- what a rebuild keeps
+def _basis(config: LinkageConfig) -> str:
+    """What every score depends on beside the two records: this code, its name lists, Splink."""
+    from importlib import resources
+    from importlib.metadata import version
+
+    nicknames = resources.files("warehouse.linkage").joinpath("data/nicknames.csv").read_bytes()
+    scoring = {k: v for k, v in asdict(config).items() if k != "retrain_after_days"}
+    text = f"{Path(__file__).read_text()}|{hashlib.sha256(nicknames).hexdigest()}|{scoring}|{version('splink')}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _state_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {t for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [STATE]).fetchall()}
+
+
+def _kept_model(con: duckdb.DuckDBPyConnection, basis: str, config: LinkageConfig) -> tuple[dict, dt.datetime] | None:
+    """The last build's model and when it was trained, if this build may reuse it."""
+    if not {"person_model", *(f"term_frequencies_{c}" for c in TF_COLUMNS)} <= _state_tables(con):
+        return None
+    row = con.execute(f"select model, trained_at from {STATE}.person_model where basis = ?", [basis]).fetchone()
+    if row is None or dt.datetime.now() - row[1] > dt.timedelta(days=config.retrain_after_days):
+        return None
+    return json.loads(row[0]), row[1]
+
+
+def _results_kept(con: duckdb.DuckDBPyConnection) -> bool:
+    return set(STATE_TABLES) <= _state_tables(con)
+
+
+def _mark_records_to_rescore(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
+    """``_digests.rescore``: the record is new or changed since the last build (every record, when
+    nothing is kept); ``_removed``: records the last build linked that are gone."""
+    if incremental:
+        con.execute(f"""
+            create or replace temp table _digests as
+            select d.unique_id, d.digest, k.digest is distinct from d.digest as rescore
+            from _digests d left join {STATE}.record_digests k using (unique_id)
+        """)
+        con.execute(f"""create or replace temp table _removed as
+            select unique_id from {STATE}.record_digests anti join _digests using (unique_id)""")
+    else:
+        con.execute("create or replace temp table _digests as select *, true as rescore from _digests")
+        con.execute("create or replace temp table _removed (unique_id varchar)")
+    con.execute(f"""create or replace table {INPUT} as
+        select i.*, d.rescore from {INPUT} i join _digests d using (unique_id)""")
+
+
+def _score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, model: dict, *,
+           frozen_term_frequencies: bool, only_changed: bool) -> None:
+    """``_scored``: every candidate pair at or above the review threshold, with its explanation.
+    Pairs of two unchanged records keep the last build's score when ``only_changed``."""
+    from splink import DuckDBAPI, Linker
+
+    settings_used = json.loads(json.dumps(model))
+    if only_changed:
+        # Every blocking rule finds the same pairs as before, less those of two unchanged records.
+        for rule in settings_used["blocking_rules_to_generate_predictions"]:
+            rule["blocking_rule"] = f"({rule['blocking_rule']}) and (l.rescore or r.rescore)"
+    linker = Linker(INPUT, settings_used, DuckDBAPI(connection=con))
+    for column in TF_COLUMNS:
+        if frozen_term_frequencies:
+            con.execute(f"create or replace temp table _tf_{column} as select * from {STATE}.term_frequencies_{column}")
+            linker.table_management.register_term_frequency_lookup(
+                con.execute(f"select * from _tf_{column}").fetch_arrow_table(), column)
+        else:
+            computed = linker.table_management.compute_tf_table(column)
+            con.execute(f"create or replace temp table _tf_{column} as select * from {computed.physical_name}")
+    predictions = linker.inference.predict(threshold_match_probability=config.review_threshold)
+    pred_table = predictions.physical_name
+    available = {c for (c,) in con.execute(
+        "select column_name from information_schema.columns where table_name = ?", [pred_table]).fetchall()}
+    kept = f"""
+        union all
+        select s.* from {STATE}.scored_pairs s
+        join _digests l on l.unique_id = s.key_l and not l.rescore
+        join _digests r on r.unique_id = s.key_r and not r.rescore""" if only_changed else ""
+    con.execute(f"""
+        create or replace temp table _scored as
+        select unique_id_l as key_l, unique_id_r as key_r, match_weight, match_probability,
+               {_explanation_sql(model, available)} as explanation
+        from {pred_table}
+        {kept}
+    """)
+    predictions.drop_table_from_database_and_remove_from_cache()
+
+
+def _mark_records_to_recluster(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
+    """``_recluster``: every record whose resident may differ from the last build's: those in a
+    group of linked records (then or now) that holds a changed, new or removed record, or a pair
+    whose review decision changed. The rest keep the last build's cluster."""
+    if not incremental:
+        con.execute("create or replace temp table _recluster as select unique_id from _digests")
+        return
+    con.execute(f"""
+        create or replace temp table _recluster as
+        with changed_decisions as (
+            (select key_l, key_r, decision from _decisions except select key_l, key_r, decision from {STATE}.decisions)
+            union
+            (select key_l, key_r, decision from {STATE}.decisions except select key_l, key_r, decision from _decisions)
+        ),
+        touched as (
+            select unique_id from _digests where rescore
+            union select unique_id from _removed
+            union select key_l from changed_decisions
+            union select key_r from changed_decisions
+        )
+        select d.unique_id from _digests d
+        where d.rescore
+           or d.unique_id in (select c.unique_id from {STATE}.record_clusters c
+                              where c.component in (select component from {STATE}.record_clusters
+                                                    where unique_id in (select unique_id from touched)))
+    """)
+    # Grow to whole groups of the new links: a record linked to one being reclustered joins it,
+    # and with it the rest of its last group.
+    while True:
+        before = con.execute("select count(*) from _recluster").fetchone()[0]
+        con.execute(f"""
+            create or replace temp table _recluster as
+            with reached as (
+                select unique_id from _recluster
+                union select e.key_r from _edges e semi join _recluster x on x.unique_id = e.key_l
+                union select e.key_l from _edges e semi join _recluster x on x.unique_id = e.key_r
+            )
+            select unique_id from reached
+            union
+            select c.unique_id from {STATE}.record_clusters c
+            where c.component in (select component from {STATE}.record_clusters semi join reached using (unique_id))
+              and c.unique_id in (select unique_id from _digests)
+        """)
+        if con.execute("select count(*) from _recluster").fetchone()[0] == before:
+            return
+
+
+def _candidate_links(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> None:
+    """``_identifier_links``, ``_household_links`` and ``_edges``: every link clustering may take."""
     # Deterministic links: a valid identifier shared by two records.
     con.execute(f"""
         create or replace temp table _identifier_links as
@@ -609,27 +803,13 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
         )
         select key_l, key_r, string_agg(distinct rule, '; ' order by rule) as rule from found group by key_l, key_r
     """)
-    # Refusal rules, evaluated on every candidate pair that could end up in one resident.
-    dob_conflict = """l.dob is not null and r.dob is not null and l.dob <> r.dob
-        and coalesce(l.dob_swapped <> r.dob, true) and damerau_levenshtein(l.dob, r.dob) > 1"""
-    id_conflict = """(l.nhs_number <> r.nhs_number) or (l.ni_number <> r.ni_number) or (l.upn <> r.upn)"""
-    # Twins: forenames with nothing in common: not equal, swapped, nicknames (also one slip away
-    # from one), one slip apart, one inside the other (Gina, Georgina) or similar.
-    forename_conflict = """l.forename_std is not null and r.forename_std is not null
-        and l.forename_std <> r.forename_std and l.forename_first <> r.forename_first
-        and not (l.forename_std = r.surname_std and l.surname_std = r.forename_std)
-        and not list_contains(l.forename_aliases, r.forename_first)
-        and jaro_winkler_similarity(l.forename_std, r.forename_std) < 0.8
-        and damerau_levenshtein(l.forename_std, r.forename_std) > 1
-        and not contains(l.forename_std, r.forename_std) and not contains(r.forename_std, l.forename_std)
-        and coalesce(l.forename_std <> r.surname_std and l.surname_std <> r.forename_std, true)
-        and len(list_filter(l.forename_aliases, lambda a: damerau_levenshtein(a, r.forename_first) <= 1)) = 0
-        and len(list_filter(r.forename_aliases, lambda a: damerau_levenshtein(a, l.forename_first) <= 1)) = 0"""
-    # A same-named child and parent: liable for council tax or a tenant before turning 18.
-    age_conflict = f"""(l.birth_date is not null and r.adult_from < l.birth_date + interval {ADULT_AGE} year)
-        or (r.birth_date is not null and l.adult_from < r.birth_date + interval {ADULT_AGE} year)"""
-    edges = con.execute(f"""
-        select key_l, key_r, 1 as priority, match_weight from _scored where match_probability >= {config.link_threshold}
+    # Priority 3 (an analyst accepted the pair) overrides everything; 2 (a shared valid
+    # identifier) respects only analysts' rejections; 1 (the model, a household) respects
+    # rejections and the refusal rules.
+    con.execute(f"""
+        create or replace temp table _edges as
+        select key_l, key_r, 1 as priority, match_weight as weight from _scored
+        where match_probability >= {config.link_threshold}
         union all
         select h.key_l, h.key_r, 1, coalesce(s.match_weight, 0) from _household_links h
         left join _scored s using (key_l, key_r)
@@ -638,77 +818,147 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
         select key_l, key_r, 2, 99.0 from _identifier_links
         union all
         select key_l, key_r, 3, 999.0 from _decisions where decision = 'accept'
-    """).fetchall()
-    all_keys = [k for (k,) in con.execute(f"select unique_id from {INPUT}").fetchall()]
-    rejected = [(a, b) for a, b in con.execute("select key_l, key_r from _decisions where decision = 'reject'").fetchall()]
-    rules = f"""
-        case when {id_conflict} then 'different identifiers of one kind'
-             when {dob_conflict} then 'conflicting dates of birth'
-             when {forename_conflict} then 'unrelated forenames'
-             when {age_conflict} then 'adult role (council tax, tenancy) before the other record was {ADULT_AGE}'
-        end"""
+    """)
 
-    def conflicts(pairs_sql: str) -> list[tuple[str, str, str]]:
-        return con.execute(f"""
-            select * from (
-                select p.key_l, p.key_r, {rules} as rule
-                from ({pairs_sql}) p
-                join {INPUT} l on l.unique_id = p.key_l
-                join {INPUT} r on r.unique_id = p.key_r
-            ) where rule is not null
-        """).fetchall()
 
+# Refusal rules: pairs never put in one resident, whatever links them (bar an analyst's accept).
+_DOB_CONFLICT = """l.dob is not null and r.dob is not null and l.dob <> r.dob
+    and coalesce(l.dob_swapped <> r.dob, true) and damerau_levenshtein(l.dob, r.dob) > 1"""
+_ID_CONFLICT = """(l.nhs_number <> r.nhs_number) or (l.ni_number <> r.ni_number) or (l.upn <> r.upn)"""
+# Twins: forenames with nothing in common: not equal, swapped, nicknames (also one slip away
+# from one), one slip apart, one inside the other (Gina, Georgina) or similar.
+_FORENAME_CONFLICT = """l.forename_std is not null and r.forename_std is not null
+    and l.forename_std <> r.forename_std and l.forename_first <> r.forename_first
+    and not (l.forename_std = r.surname_std and l.surname_std = r.forename_std)
+    and not list_contains(l.forename_aliases, r.forename_first)
+    and jaro_winkler_similarity(l.forename_std, r.forename_std) < 0.8
+    and damerau_levenshtein(l.forename_std, r.forename_std) > 1
+    and not contains(l.forename_std, r.forename_std) and not contains(r.forename_std, l.forename_std)
+    and coalesce(l.forename_std <> r.surname_std and l.surname_std <> r.forename_std, true)
+    and len(list_filter(l.forename_aliases, lambda a: damerau_levenshtein(a, r.forename_first) <= 1)) = 0
+    and len(list_filter(r.forename_aliases, lambda a: damerau_levenshtein(a, l.forename_first) <= 1)) = 0"""
+# A same-named child and parent: liable for council tax or a tenant before turning 18.
+_AGE_CONFLICT = f"""(l.birth_date is not null and r.adult_from < l.birth_date + interval {ADULT_AGE} year)
+    or (r.birth_date is not null and l.adult_from < r.birth_date + interval {ADULT_AGE} year)"""
+_REFUSAL_RULE = f"""
+    case when {_ID_CONFLICT} then 'different identifiers of one kind'
+         when {_DOB_CONFLICT} then 'conflicting dates of birth'
+         when {_FORENAME_CONFLICT} then 'unrelated forenames'
+         when {_AGE_CONFLICT} then 'adult role (council tax, tenancy) before the other record was {ADULT_AGE}'
+    end"""
+
+
+def _conflicts_sql(pairs_sql: str) -> str:
+    """The pairs of ``pairs_sql`` (key_l, key_r) a refusal rule keeps apart, with the rule."""
+    return f"""
+        select * from (
+            select p.key_l, p.key_r, {_REFUSAL_RULE} as rule
+            from ({pairs_sql}) p
+            join {INPUT} l on l.unique_id = p.key_l
+            join {INPUT} r on r.unique_id = p.key_r
+        ) where rule is not null
+    """
+
+
+def _conflicts(con: duckdb.DuckDBPyConnection, table: str, pairs_sql: str, *, only_changed: bool) -> None:
+    """Temp ``table``: the refusal rules on every pair of ``pairs_sql``. A pair of two unchanged
+    records keeps the last build's verdict when ``only_changed`` (the rules read only the pair)."""
+    if not only_changed:
+        con.execute(f"create or replace temp table {table} as {_conflicts_sql(pairs_sql)}")
+        return
+    con.execute(f"""
+        create or replace temp table {table} as
+        with pairs as ({pairs_sql})
+        select k.key_l, k.key_r, k.rule from {STATE}.pair_conflicts k
+        semi join pairs p on p.key_l = k.key_l and p.key_r = k.key_r
+        join _digests l on l.unique_id = k.key_l and not l.rescore
+        join _digests r on r.unique_id = k.key_r and not r.rescore
+        where not k.found_in_group
+        union all
+        {_conflicts_sql(f'''select p.* from ({pairs_sql}) p
+            join _digests l on l.unique_id = p.key_l join _digests r on r.unique_id = p.key_r
+            where l.rescore or r.rescore''')}
+    """)
+
+
+def _cluster_touched(con: duckdb.DuckDBPyConnection) -> int:
+    """Cluster the records of ``_recluster``; the rest keep the last build's clusters. Writes
+    ``_clusters(unique_id, cluster, component)``, ``_cannot`` (every pair kept apart, with its
+    rule) and ``_refused`` (links not taken); returns how many links were refused."""
+    keys = [k for (k,) in con.execute("select unique_id from _recluster").fetchall()]
+    # _recluster is closed under links: a link with one end in it has both.
+    edges = con.execute("select key_l, key_r, priority, weight from _edges semi join _recluster x on x.unique_id = key_l").fetchall()
+    rejected = con.execute("select key_l, key_r from _decisions semi join _recluster x on x.unique_id = key_l "
+                           "where decision = 'reject'").fetchall()
+    cannot = con.execute("select key_l, key_r, rule from _base_cannot semi join _recluster x on x.unique_id = key_l").fetchall()
     # The rules on every scored pair first; then, on the groups that forms, every pair inside a
     # group (a conflict reached through a third record), until no group holds one. Checking the
     # scored pairs first keeps groups small, so the pairs inside them stay few.
-    cannot = conflicts("select key_l, key_r from _scored union select key_l, key_r from _identifier_links "
-                       "union select key_l, key_r from _household_links")
+    found_in_groups: list[tuple[str, str, str]] = []
     for _ in range(MAX_CLUSTER_PASSES):
-        final, refused = _cluster(all_keys, edges, rejected, [(a, b) for a, b, _ in cannot])
+        final, refused = _cluster(keys, edges, rejected, [(a, b) for a, b, _ in cannot])
         _insert(con, "_grouped", ["unique_id", "root"], list(final.items()))
-        found = conflicts(f"""
+        found = con.execute(_conflicts_sql(f"""
             with sized as (select *, count(*) over (partition by root) as n from _grouped)
             select l.unique_id as key_l, r.unique_id as key_r
             from sized l join sized r on l.root = r.root and l.unique_id < r.unique_id
             where l.n between 2 and {MAX_GROUP_CHECKED}
-        """)
+        """)).fetchall()
         known = {(a, b) for a, b, _ in cannot}
         new = [c for c in found if (c[0], c[1]) not in known]
         if not new:
             break
         cannot += new
-    _insert(con, "_cannot", ["key_l", "key_r", "rule"], cannot)
-    seconds["cluster"] = round(time.perf_counter() - t, 1)
+        found_in_groups += new
+    components = _UnionFind(keys)
+    for a, b, _, _ in edges:
+        components.union(a, b)
+    first_key: dict[str, str] = {}
+    for key in sorted(keys):
+        first_key.setdefault(components.find(key), key)
+    _insert(con, "_new_clusters", ["unique_id", "cluster", "component"],
+            [(k, final[k], first_key[components.find(k)]) for k in keys])
+    _insert(con, "_new_refused", ["key_l", "key_r"], [(min(a, b), max(a, b)) for a, b in refused])
+    _insert(con, "_new_found", ["key_l", "key_r", "rule"], found_in_groups)
+    has_state = {"record_clusters", "refused_links", "pair_conflicts"} <= _state_tables(con)
+    # Records outside _recluster keep what the last build found for them.
+    con.execute("create or replace temp table _untouched as select unique_id from _digests anti join _recluster using (unique_id)")
 
-    t = time.perf_counter()
-    _insert(con, "_clusters", ["unique_id", "cluster"], list(final.items()))
-    changes = identity.assign_resident_ids(con, state_dir, "_clusters")
-    seconds["ids"] = round(time.perf_counter() - t, 1)
+    def kept(table: str, columns: str, where: str = "true") -> str:
+        if not has_state:
+            return ""
+        return (f"union all select {columns} from {STATE}.{table} k "
+                "semi join _untouched l on l.unique_id = k.key_l semi join _untouched r on r.unique_id = k.key_r "
+                f"where {where}")
 
-    _write_outputs(con, config, model, refused, cannot)
-    summary = PersonLinkageSummary(
-        records=records,
-        residents=con.execute(f"select count(distinct resident_id) from {SCHEMA}.resident_records").fetchone()[0],
-        pairs_scored=con.execute("select count(*) from _scored").fetchone()[0],
-        links_model=con.execute(f"select count(*) from _scored where match_probability >= {config.link_threshold}").fetchone()[0],
-        links_identifier=con.execute("select count(*) from _identifier_links").fetchone()[0],
-        links_refused=len(refused),
-        review_queue=con.execute(f"select count(*) from {SCHEMA}.review_queue").fetchone()[0],
-        decisions_applied=decisions,
-        id_changes=changes,
-        seconds=seconds,
-    )
-    con.execute(f"""
-        create or replace table {SCHEMA}.person_model as
-        select current_localtimestamp() as trained_at, ?::json as model, ?::json as summary
-    """, [json.dumps(model), json.dumps(asdict(summary))])
-    _drop_splink_tables(con)
-    seconds["total"] = round(time.perf_counter() - t0, 1)
-    return summary
+    con.execute(f"""create or replace temp table _clusters as select * from _new_clusters
+        {"union all select c.* from " + STATE + ".record_clusters c semi join _untouched using (unique_id)" if has_state else ""}""")
+    con.execute(f"create or replace temp table _refused as select * from _new_refused {kept('refused_links', 'key_l, key_r')}")
+    con.execute(f"""create or replace temp table _cannot as
+        select key_l, key_r, rule, false as found_in_group from _base_cannot
+        union all select key_l, key_r, rule, true from _new_found
+        {kept('pair_conflicts', 'key_l, key_r, rule, found_in_group', where='found_in_group')}""")
+    return con.execute("select count(*) from _refused").fetchone()[0]
 
 
-def _write_outputs(con, config: LinkageConfig, model: dict, refused, cannot) -> None:
-    _insert(con, "_refused", ["key_l", "key_r"], [(min(a, b), max(a, b)) for a, b in refused])
+def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datetime, model: dict) -> None:
+    """What the next build needs to rebuild only what changes (``linkage_state``)."""
+    con.execute(f"create or replace table {STATE}.person_model as select ? as basis, ?::timestamp as trained_at, ?::json as model",
+                [basis, trained_at, json.dumps(model)])
+    for column in TF_COLUMNS:
+        con.execute(f"create or replace table {STATE}.term_frequencies_{column} as select * from _tf_{column}")
+    for table, sql in {
+        "record_digests": "select unique_id, digest from _digests",
+        "scored_pairs": "select key_l, key_r, match_weight, match_probability, explanation from _scored",
+        "pair_conflicts": "select key_l, key_r, rule, found_in_group from _cannot",
+        "refused_links": "select key_l, key_r from _refused",
+        "record_clusters": "select unique_id, cluster, component from _clusters",
+        "decisions": "select key_l, key_r, decision from _decisions",
+    }.items():
+        con.execute(f"create or replace table {STATE}.{table} as {sql}")
+
+
+def _write_outputs(con, config: LinkageConfig) -> None:
     con.execute(f"""
         create or replace table {SCHEMA}.resident_links as
         with candidate as (
@@ -798,9 +1048,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows
 
 
 def _drop_splink_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for (name,) in con.execute(
-        "select table_name from information_schema.tables where table_name like '\\_\\_splink\\_\\_%' escape '\\'"
+    for name, kind in con.execute(
+        "select table_name, table_type from information_schema.tables where table_name like '\\_\\_splink\\_\\_%' escape '\\'"
     ).fetchall():
-        con.execute(f'drop table if exists "{name}"')
-        con.execute(f'drop view if exists "{name}"')
+        con.execute(f'drop {"view" if kind == "VIEW" else "table"} if exists "{name}"')
     con.execute(f"drop table if exists {INPUT}")
