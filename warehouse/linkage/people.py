@@ -613,15 +613,23 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
 
 
 # --------------------------------------------------------------------------------- what a rebuild keeps
-def _basis(config: LinkageConfig) -> str:
-    """What every score depends on beside the two records: this code, its name lists, Splink."""
+def _code_digest() -> str:
+    """This module and its name lists as imported: the code that is running, not what is on disk now."""
     from importlib import resources
     from importlib.metadata import version
 
     nicknames = resources.files("warehouse.linkage").joinpath("data/nicknames.csv").read_bytes()
+    text = f"{Path(__file__).read_bytes()!r}|{hashlib.sha256(nicknames).hexdigest()}|{version('splink')}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_CODE_DIGEST = _code_digest()
+
+
+def _basis(config: LinkageConfig) -> str:
+    """What every score depends on beside the two records: this code, its name lists, Splink, the config."""
     scoring = {k: v for k, v in asdict(config).items() if k != "retrain_after_days"}
-    text = f"{Path(__file__).read_text()}|{hashlib.sha256(nicknames).hexdigest()}|{scoring}|{version('splink')}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{_CODE_DIGEST}|{scoring}".encode()).hexdigest()[:16]
 
 
 def _state_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -670,8 +678,13 @@ def _score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, model: dict, *
     settings_used = json.loads(json.dumps(model))
     if only_changed:
         # Every blocking rule finds the same pairs as before, less those of two unchanged records.
-        for rule in settings_used["blocking_rules_to_generate_predictions"]:
-            rule["blocking_rule"] = f"({rule['blocking_rule']}) and (l.rescore or r.rescore)"
+        # Two rules, not one with "l.rescore or r.rescore": a condition on one side is filtered
+        # before the join, so each joins the few changed records to the rest.
+        settings_used["blocking_rules_to_generate_predictions"] = [
+            {**rule, "blocking_rule": f"({rule['blocking_rule']}) and {side}"}
+            for rule in settings_used["blocking_rules_to_generate_predictions"]
+            for side in ("l.rescore", "r.rescore and not l.rescore")
+        ]
     linker = Linker(INPUT, settings_used, DuckDBAPI(connection=con))
     for column in TF_COLUMNS:
         if frozen_term_frequencies:
