@@ -20,66 +20,145 @@ bridge as (
     select * from {{ ref('bridge_resident_source_record') }}
 ),
 
-snapshot_dates as (
+census_dates as (
     select
         year,
         'january' as census,
-        january_census_on as snapshot_on,
-        'census' as snapshot
+        january_census_on as snapshot_on
     from calendar
     where month_number = 1
     union all
     select
         year,
         'march' as census,
-        march_census_on as snapshot_on,
-        'census' as snapshot
+        march_census_on as snapshot_on
     from calendar
     where month_number = 1
-    union all
-    select
-        year,
-        null as census,
-        month_end as snapshot_on,
-        'month_end' as snapshot
-    from calendar
-),
-
-in_force as (
-    select
-        spells.*,
-        snapshot_dates.year,
-        snapshot_dates.snapshot,
-        snapshot_dates.snapshot_on
-    from spells
-    inner join snapshot_dates
-        on
-            (snapshot_dates.census is null or spells.census = snapshot_dates.census)
-            and spells.started_on <= snapshot_dates.snapshot_on
-            and (spells.ends_after is null or spells.ends_after > snapshot_dates.snapshot_on)
 ),
 
 resolved as (
+    -- The unit of each spell, found once per spell rather than once per date it is in force.
     select
-        in_force.*,
+        spells.*,
         bridge.resident_id,
         case
-            when in_force.unit_kind = 'resident'
+            when spells.unit_kind = 'resident'
                 then coalesce(
                     cast(bridge.resident_id as varchar),
-                    in_force.person_source_system || ':' || in_force.person_record_id
+                    spells.person_source_system || ':' || spells.person_record_id
                 )
-            else in_force.unit_ref
-        end as unit_id
-    from in_force
+            else spells.unit_ref
+        end as unit_id,
+        -- An open spell is in force on every date to come.
+        coalesce(spells.ends_after, date '9999-12-31') as in_force_until
+    from spells
     left join bridge
         on
-            in_force.person_source_system = bridge.source_system
-            and in_force.person_record_id = bridge.source_record_id
+            spells.person_source_system = bridge.source_system
+            and spells.person_record_id = bridge.source_record_id
+),
+
+overlapping as (
+    -- Whether a spell starts before an earlier-starting spell of the same unit and measure has
+    -- ended: of any two spells in force on the same date, the later-starting one does.
+    select
+        measure,
+        unit_id,
+        started_on < max(in_force_until) over (
+            partition by measure, unit_id order by started_on rows between unbounded preceding and 1 preceding
+        ) as overlaps_earlier
+    from resolved
+),
+
+units_with_overlaps as (
+    select distinct
+        measure,
+        unit_id
+    from overlapping
+    where overlaps_earlier
+),
+
+competing as (
+    -- Only a unit with overlapping spells can be in force twice on a date. Few are, so only
+    -- their dates are sorted to keep one spell each, not the millions of other units' dates.
+    select
+        resolved.*,
+        units_with_overlaps.measure is not null as may_compete
+    from resolved
+    left join units_with_overlaps
+        on
+            resolved.measure = units_with_overlaps.measure
+            and resolved.unit_id is not distinct from units_with_overlaps.unit_id
+),
+
+months as (
+    -- Months numbered on from year 0, so that a spell's months in force are a range of numbers.
+    select
+        year,
+        month_end,
+        year * 12 + month_number - 1 as month_index
+    from calendar
+),
+
+month_bounds as (
+    -- No row for an empty calendar (the greatest and least below would skip a null bound).
+    select
+        min(month_index) as first_month_index,
+        max(month_index) as last_month_index
+    from months
+    having count(*) > 0
+),
+
+in_force as not materialized (
+    -- Each spell on each date it is in force. On a month end by listing the months it is in
+    -- force as a range of month numbers (from the month it starts to the month before the one
+    -- it stops in: a month's end falls before ends_after only in an earlier month) and matching
+    -- them to the calendar, rather than comparing every spell with every date. Not
+    -- materialized: it is read twice below, once for each kind of unit, and is millions of rows.
+    select
+        competing.*,
+        census_dates.year,
+        'census' as snapshot,
+        census_dates.snapshot_on
+    from competing
+    inner join census_dates
+        on
+            competing.census = census_dates.census
+            and competing.started_on <= census_dates.snapshot_on
+            and competing.in_force_until > census_dates.snapshot_on
+    union all
+    select
+        spell_months.* exclude (spell_months.month_index),
+        months.year,
+        'month_end' as snapshot,
+        months.month_end as snapshot_on
+    from (
+        select
+            competing.*,
+            unnest(range(
+                greatest(
+                    year(competing.started_on) * 12 + month(competing.started_on) - 1,
+                    month_bounds.first_month_index
+                ),
+                least(
+                    year(competing.in_force_until) * 12 + month(competing.in_force_until) - 1,
+                    month_bounds.last_month_index + 1
+                )
+            )) as month_index
+        from competing
+        cross join month_bounds
+    ) as spell_months
+    inner join months on spell_months.month_index = months.month_index
 ),
 
 one_per_unit as (
-    select * from resolved
+    -- Each unit once per date, with its most recently started spell (only a unit with
+    -- overlapping spells can have two).
+    select * from in_force
+    where not may_compete
+    union all
+    select * from in_force
+    where may_compete
     qualify row_number() over (
         partition by measure, snapshot, snapshot_on, unit_id order by started_on desc, record_id desc
     ) = 1

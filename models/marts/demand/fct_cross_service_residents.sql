@@ -89,12 +89,14 @@ household_years as (
 ),
 
 combined as (
+    -- The areas sorted in a list, not by string_agg(... order by ...): an ordered aggregate sorts
+    -- each of millions of small groups on its own, which took most of this model's time.
     select
         year,
         'resident' as unit,
         cast(resident_id as varchar) as unit_id,
         count(*) as services_known_to,
-        string_agg(service_area, ' + ' order by service_area) as combination
+        array_to_string(list_sort(list(service_area)), ' + ') as combination
     from resident_years
     group by year, resident_id
     union all
@@ -103,7 +105,7 @@ combined as (
         'household' as unit,
         household_id as unit_id,
         count(*) as services_known_to,
-        string_agg(service_area, ' + ' order by service_area) as combination
+        array_to_string(list_sort(list(service_area)), ' + ') as combination
     from household_years
     group by year, household_id
 )

@@ -181,54 +181,63 @@ counted as (
 ),
 
 in_calendar as (
-    select
-        counted.*,
-        row_number() over () as counted_row
+    select counted.*
     from counted
     where year(counted.counted_on) in (select distinct calendar.year from calendar)
 ),
 
-own_address as (
+own_addressed as (
     -- A case, tenancy or account located by its own address record.
     select
-        in_calendar.counted_row,
-        address_uprns.uprn
+        in_calendar.*,
+        address_uprns.uprn as own_uprn
     from in_calendar
-    inner join address_uprns
+    left join address_uprns
         on
             address_uprns.source_system = case in_calendar.service when 'council_tax' then 'revenues' else 'housing' end
             and in_calendar.address_source_table = address_uprns.source_table
             and in_calendar.address_record_id = address_uprns.source_record_id
-    where address_uprns.uprn is not null
+            and address_uprns.uprn is not null
+),
+
+dates_to_place as (
+    -- The rest are placed by the resident and the date alone, and most residents are counted on
+    -- the same month ends many times over: look each resident and date up once.
+    select distinct
+        resident_id,
+        counted_on
+    from own_addressed
+    where own_uprn is null and resident_id is not null
 ),
 
 lived_at as (
-    -- Otherwise where the resident lived on the date counted (the latest address begun by then).
+    -- Where the resident lived on the date counted (the latest address begun by then).
     select
-        in_calendar.counted_row,
+        dates_to_place.resident_id,
+        dates_to_place.counted_on,
         resident_addresses.uprn
-    from in_calendar
+    from dates_to_place
     inner join resident_addresses
         on
-            in_calendar.resident_id = resident_addresses.resident_id
-            and in_calendar.counted_on >= resident_addresses.started_on
-            and in_calendar.counted_on <= resident_addresses.ended_on
+            dates_to_place.resident_id = resident_addresses.resident_id
+            and dates_to_place.counted_on >= resident_addresses.started_on
+            and dates_to_place.counted_on <= resident_addresses.ended_on
     qualify row_number() over (
-        partition by in_calendar.counted_row
+        partition by dates_to_place.resident_id, dates_to_place.counted_on
         order by resident_addresses.started_on desc, resident_addresses.uprn asc
     ) = 1
 ),
 
 located as (
     select
-        in_calendar.*,
+        own_addressed.*,
         residents.birth_date,
         residents.sex,
-        coalesce(own_address.uprn, lived_at.uprn, residents.current_uprn) as uprn
-    from in_calendar
-    left join own_address on in_calendar.counted_row = own_address.counted_row
-    left join lived_at on in_calendar.counted_row = lived_at.counted_row
-    left join residents on in_calendar.resident_id = residents.resident_id
+        coalesce(own_addressed.own_uprn, lived_at.uprn, residents.current_uprn) as uprn
+    from own_addressed
+    left join lived_at
+        on own_addressed.resident_id = lived_at.resident_id and own_addressed.counted_on = lived_at.counted_on
+    left join residents on own_addressed.resident_id = residents.resident_id
 ),
 
 described as (

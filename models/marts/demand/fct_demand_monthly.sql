@@ -14,8 +14,28 @@
 with
 
 events as (
-    select * from {{ ref('fct_demand_events') }}
+    -- Summed first over the columns the steps read (exactly, as decimals, as demand_counted
+    -- sums): the steps fan every row out to each breakdown, and there are far fewer sums than
+    -- the millions of rows, most of them a resident at a month end.
+    select
+        service,
+        measure,
+        year,
+        month_start,
+        value_unit,
+        ward_code,
+        age_band,
+        sex,
+        need_kind,
+        need,
+        setting_kind,
+        setting,
+        sum(cast(amount as decimal(18, 2))) as amount
+    from {{ ref('fct_demand_events') }}
     where snapshot in ('event', 'month_end') and not is_annual_only
+    group by
+        service, measure, year, month_start, value_unit,
+        ward_code, age_band, sex, need_kind, need, setting_kind, setting
 ),
 
 calendar as (
