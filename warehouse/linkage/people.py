@@ -955,20 +955,27 @@ def _cluster_touched(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datetime, model: dict) -> None:
-    """What the next build needs to rebuild only what changes (``linkage_state``)."""
-    con.execute(f"create or replace table {STATE}.person_model as select ? as basis, ?::timestamp as trained_at, ?::json as model",
-                [basis, trained_at, json.dumps(model)])
-    for column in TF_COLUMNS:
-        con.execute(f"create or replace table {STATE}.term_frequencies_{column} as select * from _tf_{column}")
-    for table, sql in {
-        "record_digests": "select unique_id, digest from _digests",
-        "scored_pairs": "select key_l, key_r, match_weight, match_probability, explanation from _scored",
-        "pair_conflicts": "select key_l, key_r, rule, found_in_group from _cannot",
-        "refused_links": "select key_l, key_r from _refused",
-        "record_clusters": "select unique_id, cluster, component from _clusters",
-        "decisions": "select key_l, key_r, decision from _decisions",
-    }.items():
-        con.execute(f"create or replace table {STATE}.{table} as {sql}")
+    """What the next build needs to rebuild only what changes (``linkage_state``), in one
+    transaction: a build stopped halfway must not leave digests that disagree with the pairs."""
+    con.begin()
+    try:
+        con.execute(f"create or replace table {STATE}.person_model as "
+                    "select ? as basis, ?::timestamp as trained_at, ?::json as model", [basis, trained_at, json.dumps(model)])
+        for column in TF_COLUMNS:
+            con.execute(f"create or replace table {STATE}.term_frequencies_{column} as select * from _tf_{column}")
+        for table, sql in {
+            "record_digests": "select unique_id, digest from _digests",
+            "scored_pairs": "select key_l, key_r, match_weight, match_probability, explanation from _scored",
+            "pair_conflicts": "select key_l, key_r, rule, found_in_group from _cannot",
+            "refused_links": "select key_l, key_r from _refused",
+            "record_clusters": "select unique_id, cluster, component from _clusters",
+            "decisions": "select key_l, key_r, decision from _decisions",
+        }.items():
+            con.execute(f"create or replace table {STATE}.{table} as {sql}")
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
 
 
 def _write_outputs(con, config: LinkageConfig) -> None:
