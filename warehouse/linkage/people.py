@@ -509,6 +509,24 @@ class _UnionFind:
         return True
 
 
+def _components(records: list[str], edges: list[tuple[str, str, int, float]]) -> dict[str, str]:
+    """Each record's connected group under every link (taken or not), named by its smallest key.
+    A plain union-find: _UnionFind's member sets, which refusals need, would cost millions of sets."""
+    parent = {r: r for r in records}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, _, _ in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {r: find(r) for r in records}
+
+
 def _cluster(records: list[str], edges: list[tuple[str, str, int, float]],
              rejected: list[tuple[str, str]], refused: list[tuple[str, str]]):
     """Greedy constrained clustering. ``edges``: (a, b, priority, weight), taken highest first.
@@ -923,14 +941,8 @@ def _cluster_touched(con: duckdb.DuckDBPyConnection) -> int:
             break
         cannot += new
         found_in_groups += new
-    components = _UnionFind(keys)
-    for a, b, _, _ in edges:
-        components.union(a, b)
-    first_key: dict[str, str] = {}
-    for key in sorted(keys):
-        first_key.setdefault(components.find(key), key)
-    _insert(con, "_new_clusters", ["unique_id", "cluster", "component"],
-            [(k, final[k], first_key[components.find(k)]) for k in keys])
+    component = _components(keys, edges)
+    _insert(con, "_new_clusters", ["unique_id", "cluster", "component"], [(k, final[k], component[k]) for k in keys])
     _insert(con, "_new_refused", ["key_l", "key_r"], [(min(a, b), max(a, b)) for a, b in refused])
     _insert(con, "_new_found", ["key_l", "key_r", "rule"], found_in_groups)
     has_state = {"record_clusters", "refused_links", "pair_conflicts"} <= _state_tables(con)
