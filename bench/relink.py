@@ -27,13 +27,12 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.linkage.people import link_people
+from warehouse.linkage.people import RESULT_TABLES, link_people
 from warehouse.settings import memory_limit
 
 NIGHTLY_INPUTS = ("intermediate.int_person_records", "intermediate.int_person_addresses",
                   "intermediate.int_address_records", "linkage.address_matches",
                   "staging.stg_housing__tenancy_members", "staging.stg_gazetteer__llpg")
-RESULTS = ("record_digests", "scored_pairs", "pair_conflicts", "refused_links", "record_clusters", "decisions")
 TABLES = {
     "resident_records": "select * from linkage.resident_records order by all",
     "resident_links": "select * from linkage.resident_links order by all",
@@ -79,7 +78,7 @@ def main() -> None:
         shutil.copytree(state, scratch / folder)
     nightly, rebuilt = _link(rebuilt_path, scratch / "state-relinked", "nightly, only what changed")
     with _connect(every_pair_path) as con:
-        for table in RESULTS:
+        for table in RESULT_TABLES:
             con.execute(f"drop table linkage_state.{table}")
     every_pair, expected = _link(every_pair_path, scratch / "state-every-pair", "nightly, every pair, the same model")
     equal = {t: rebuilt[t] == expected[t] for t in TABLES}

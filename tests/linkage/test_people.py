@@ -6,7 +6,7 @@ import pytest
 
 from warehouse.linkage import review
 from warehouse.linkage.evaluate import evaluate_people
-from warehouse.linkage.people import LinkageConfig, bound_unobserved_u, link_people
+from warehouse.linkage.people import RESULT_TABLES, LinkageConfig, bound_unobserved_u, link_people
 
 
 def _residents(warehouse) -> dict[str, int]:
@@ -234,7 +234,6 @@ NEXT_NIGHT = """
     delete from intermediate.int_person_records;
     insert into intermediate.int_person_records select * from keep_all;
 """
-RESULT_STATE = ("record_digests", "scored_pairs", "pair_conflicts", "refused_links", "record_clusters", "decisions")
 
 
 def _linkage_tables(con) -> list[list[tuple]]:
@@ -262,7 +261,7 @@ def test_a_rebuild_relinks_only_what_changed_and_ends_as_scoring_every_pair_woul
             rebuilt = _linkage_tables(con)
         with duckdb.connect(str(every_pair)) as con:
             con.execute(changes)
-            con.execute("; ".join(f"drop table linkage_state.{t}" for t in RESULT_STATE))
+            con.execute("; ".join(f"drop table linkage_state.{t}" for t in RESULT_TABLES))
             from_scratch = link_people(con, every_pair_state)
             expected = _linkage_tables(con)
         assert from_scratch.records_rescored == from_scratch.records == from_scratch.records_reclustered

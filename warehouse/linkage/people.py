@@ -62,8 +62,9 @@ MAX_GROUP_CHECKED = 200
 # scoring every pair with the same model would reach (tests/linkage/test_people.py holds it to that).
 STATE = "linkage_state"
 TF_COLUMNS = ("forename_std", "surname_std")
-STATE_TABLES = ("person_model", "record_digests", "scored_pairs", "pair_conflicts", "refused_links",
-                "record_clusters", "decisions", *(f"term_frequencies_{c}" for c in TF_COLUMNS))
+MODEL_TABLES = ("person_model", *(f"term_frequencies_{c}" for c in TF_COLUMNS))
+# What a build found with that model: a rebuild without these scores every pair.
+RESULT_TABLES = ("record_digests", "scored_pairs", "pair_conflicts", "refused_links", "record_clusters", "decisions")
 
 
 @dataclass(frozen=True)
@@ -597,7 +598,7 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
     _conflicts(con, "_base_cannot", "select key_l, key_r from _scored union select key_l, key_r from _identifier_links "
                "union select key_l, key_r from _household_links", only_changed=incremental)
     _mark_records_to_recluster(con, incremental)
-    refused = _cluster_touched(con)
+    refused = _cluster_touched(con, incremental)
     seconds["cluster"] = round(time.perf_counter() - t, 1)
 
     t = time.perf_counter()
@@ -657,7 +658,7 @@ def _state_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _kept_model(con: duckdb.DuckDBPyConnection, basis: str, config: LinkageConfig) -> tuple[dict, dt.datetime] | None:
     """The last build's model and when it was trained, if this build may reuse it."""
-    if not {"person_model", *(f"term_frequencies_{c}" for c in TF_COLUMNS)} <= _state_tables(con):
+    if not set(MODEL_TABLES) <= _state_tables(con):
         return None
     row = con.execute(f"select model, trained_at from {STATE}.person_model where basis = ?", [basis]).fetchone()
     if row is None or dt.datetime.now() - row[1] > dt.timedelta(days=config.retrain_after_days):
@@ -666,7 +667,7 @@ def _kept_model(con: duckdb.DuckDBPyConnection, basis: str, config: LinkageConfi
 
 
 def _results_kept(con: duckdb.DuckDBPyConnection) -> bool:
-    return set(STATE_TABLES) <= _state_tables(con)
+    return {*MODEL_TABLES, *RESULT_TABLES} <= _state_tables(con)
 
 
 def _mark_records_to_rescore(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
@@ -912,8 +913,9 @@ def _conflicts(con: duckdb.DuckDBPyConnection, table: str, pairs_sql: str, *, on
     """)
 
 
-def _cluster_touched(con: duckdb.DuckDBPyConnection) -> int:
-    """Cluster the records of ``_recluster``; the rest keep the last build's clusters. Writes
+def _cluster_touched(con: duckdb.DuckDBPyConnection, incremental: bool) -> int:
+    """Cluster the records of ``_recluster``; when ``incremental``, the rest keep the last build's
+    clusters. Writes
     ``_clusters(unique_id, cluster, component)``, ``_cannot`` (every pair kept apart, with its
     rule) and ``_refused`` (links not taken); returns how many links were refused."""
     keys = [k for (k,) in con.execute("select unique_id from _recluster").fetchall()]
@@ -945,19 +947,18 @@ def _cluster_touched(con: duckdb.DuckDBPyConnection) -> int:
     _insert(con, "_new_clusters", ["unique_id", "cluster", "component"], [(k, final[k], component[k]) for k in keys])
     _insert(con, "_new_refused", ["key_l", "key_r"], [(min(a, b), max(a, b)) for a, b in refused])
     _insert(con, "_new_found", ["key_l", "key_r", "rule"], found_in_groups)
-    has_state = {"record_clusters", "refused_links", "pair_conflicts"} <= _state_tables(con)
     # Records outside _recluster keep what the last build found for them.
     con.execute("create or replace temp table _untouched as select unique_id from _digests anti join _recluster using (unique_id)")
 
     def kept(table: str, columns: str, where: str = "true") -> str:
-        if not has_state:
+        if not incremental:
             return ""
         return (f"union all select {columns} from {STATE}.{table} k "
                 "semi join _untouched l on l.unique_id = k.key_l semi join _untouched r on r.unique_id = k.key_r "
                 f"where {where}")
 
     con.execute(f"""create or replace temp table _clusters as select * from _new_clusters
-        {"union all select c.* from " + STATE + ".record_clusters c semi join _untouched using (unique_id)" if has_state else ""}""")
+        {"union all select c.* from " + STATE + ".record_clusters c semi join _untouched using (unique_id)" if incremental else ""}""")
     con.execute(f"create or replace temp table _refused as select * from _new_refused {kept('refused_links', 'key_l, key_r')}")
     con.execute(f"""create or replace temp table _cannot as
         select key_l, key_r, rule, false as found_in_group from _base_cannot
