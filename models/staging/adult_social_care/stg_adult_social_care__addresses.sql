@@ -1,9 +1,12 @@
 {% set date_format = '%Y-%m-%d' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'address_id': 'trim(address_id)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('adult_social_care', 'addresses') }}
+    {{ rows_to_restage(source('adult_social_care', 'addresses'), key) }}
 ),
 
 latest as (
@@ -22,7 +25,7 @@ cleaned as (
     select
         'adult_social_care' as source_system,
         trim(address_id) as source_record_id,
-        trim(address_id) as address_id,
+        {{ key.address_id }} as address_id,
         trim(la_person_unique_identifier) as person_id,
         -- Adult social care holds no UPRN.
         cast(null as bigint) as uprn_supplied,

@@ -1,9 +1,12 @@
 {% set date_format = '%Y-%m-%d' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'event_reference': 'trim(event_reference)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('adult_social_care', 'events') }}
+    {{ rows_to_restage(source('adult_social_care', 'events'), key) }}
 ),
 
 latest as (
@@ -21,7 +24,7 @@ service_types as (
 
 cleaned as (
     select
-        trim(event_reference) as event_reference,
+        {{ key.event_reference }} as event_reference,
         trim(la_person_unique_identifier) as person_id,
         {{ clean_code('event_type') }} as event_type_code,
         {{ parse_date('event_start_date', date_format) }} as started_on,

@@ -1,9 +1,12 @@
 {% set date_format = '%Y-%m-%d' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'person_id': 'trim(la_person_unique_identifier)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('adult_social_care', 'persons') }}
+    {{ rows_to_restage(source('adult_social_care', 'persons'), key) }}
 ),
 
 latest as (
@@ -26,7 +29,7 @@ cleaned as (
     select
         'adult_social_care' as source_system,
         trim(la_person_unique_identifier) as source_record_id,
-        trim(la_person_unique_identifier) as person_id,
+        {{ key.person_id }} as person_id,
         {{ person_names('given_name', 'family_name') }},
         {{ parse_date('date_of_birth', date_format) }} as birth_date,
         {{ clean_code('gender') }} as sex_code,

@@ -1,9 +1,12 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'address_id': 'trim(addressid)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('childrens_social_care', 'addresses') }}
+    {{ rows_to_restage(source('childrens_social_care', 'addresses'), key) }}
 ),
 
 latest as (
@@ -15,7 +18,7 @@ cleaned as (
     select
         'childrens_social_care' as source_system,
         trim(addressid) as source_record_id,
-        trim(addressid) as address_id,
+        {{ key.address_id }} as address_id,
         trim(lachildid) as child_id,
         -- Children's social care holds no UPRN.
         cast(null as bigint) as uprn_supplied,

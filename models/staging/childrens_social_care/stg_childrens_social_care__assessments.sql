@@ -1,9 +1,12 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'assessment_id': 'trim(assessmentid)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('childrens_social_care', 'assessments') }}
+    {{ rows_to_restage(source('childrens_social_care', 'assessments'), key) }}
 ),
 
 latest as (
@@ -13,7 +16,7 @@ latest as (
 
 cleaned as (
     select
-        trim(assessmentid) as assessment_id,
+        {{ key.assessment_id }} as assessment_id,
         trim(referralid) as referral_id,
         trim(lachildid) as child_id,
         {{ parse_date('assessmentactualstartdate', date_format) }} as started_on,

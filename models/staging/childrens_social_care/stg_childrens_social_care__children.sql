@@ -1,9 +1,12 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'child_id': 'trim(lachildid)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('childrens_social_care', 'children') }}
+    {{ rows_to_restage(source('childrens_social_care', 'children'), key) }}
 ),
 
 latest as (
@@ -22,7 +25,7 @@ cleaned as (
     select
         'childrens_social_care' as source_system,
         trim(lachildid) as source_record_id,
-        trim(lachildid) as child_id,
+        {{ key.child_id }} as child_id,
         {{ person_names('forename', 'surname') }},
         {{ parse_date('personbirthdate', date_format) }} as birth_date,
         {{ clean_code('sex') }} as sex_code,

@@ -1,9 +1,12 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'contact_id': 'trim(contactid)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('childrens_social_care', 'contacts') }}
+    {{ rows_to_restage(source('childrens_social_care', 'contacts'), key) }}
 ),
 
 latest as (
@@ -17,7 +20,7 @@ contact_outcomes as (
 
 cleaned as (
     select
-        trim(contactid) as contact_id,
+        {{ key.contact_id }} as contact_id,
         trim(lachildid) as child_id,
         {{ parse_date('contactdate', date_format) }} as contacted_on,
         {{ clean_code('contactsource') }} as contact_source,

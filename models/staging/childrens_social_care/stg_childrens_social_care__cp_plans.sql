@@ -1,9 +1,12 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'cp_plan_id': 'trim(cppid)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('childrens_social_care', 'cp_plans') }}
+    {{ rows_to_restage(source('childrens_social_care', 'cp_plans'), key) }}
 ),
 
 latest as (
@@ -17,7 +20,7 @@ categories as (
 
 cleaned as (
     select
-        trim(cppid) as cp_plan_id,
+        {{ key.cp_plan_id }} as cp_plan_id,
         trim(lachildid) as child_id,
         trim(referralid) as referral_id,
         {{ parse_date('cppstartdate', date_format) }} as started_on,

@@ -1,9 +1,12 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'episode_id': 'trim(episodeid)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('childrens_social_care', 'looked_after_episodes') }}
+    {{ rows_to_restage(source('childrens_social_care', 'looked_after_episodes'), key) }}
 ),
 
 latest as (
@@ -25,7 +28,7 @@ reasons_ceased as (
 
 cleaned as (
     select
-        trim(episodeid) as episode_id,
+        {{ key.episode_id }} as episode_id,
         trim(child) as child_id,
         {{ parse_date('decom', date_format) }} as started_on,
         {{ clean_code('rne') }} as reason_new_episode_code,

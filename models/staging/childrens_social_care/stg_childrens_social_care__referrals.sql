@@ -1,9 +1,12 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'referral_id': 'trim(referralid)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('childrens_social_care', 'referrals') }}
+    {{ rows_to_restage(source('childrens_social_care', 'referrals'), key) }}
 ),
 
 latest as (
@@ -25,7 +28,7 @@ closure_reasons as (
 
 cleaned as (
     select
-        trim(referralid) as referral_id,
+        {{ key.referral_id }} as referral_id,
         trim(lachildid) as child_id,
         {{ parse_date('cinreferraldate', date_format) }} as referred_on,
         {{ clean_code('referralsource') }} as referral_source_code,

@@ -1,9 +1,12 @@
 {% set date_format = '%Y-%m-%d' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'uprn': parse_uprn('uprn')} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('gazetteer', 'llpg') }}
+    {{ rows_to_restage(source('gazetteer', 'llpg'), key) }}
 ),
 
 latest as (
@@ -13,7 +16,7 @@ latest as (
 
 typed as (
     select
-        {{ parse_uprn('uprn') }} as uprn,
+        {{ key.uprn }} as uprn,
         {{ parse_uprn('parent_uprn') }} as parent_uprn,
         {{ parse_integer('usrn', 'bigint') }} as usrn,
         {{ clean_text('sao_text') }} as sao_text,

@@ -1,9 +1,12 @@
 {% set date_format = '%Y-%m-%d 00:00:00' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'case_ref': 'trim(case_ref)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('housing', 'homelessness_cases') }}
+    {{ rows_to_restage(source('housing', 'homelessness_cases'), key) }}
 ),
 
 latest as (
@@ -23,7 +26,7 @@ cleaned as (
     select
         'housing' as source_system,
         trim(case_ref) as source_record_id,
-        trim(case_ref) as case_ref,
+        {{ key.case_ref }} as case_ref,
         trim(person_ref) as person_ref,
         {{ parse_date('approach_date', date_format) }} as approached_on,
         {{ clean_code('household_type') }} as household_type,

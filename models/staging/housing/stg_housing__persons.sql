@@ -1,9 +1,12 @@
 {% set date_format = '%Y-%m-%d 00:00:00' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'person_ref': 'trim(person_ref)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('housing', 'persons') }}
+    {{ rows_to_restage(source('housing', 'persons'), key) }}
 ),
 
 latest as (
@@ -22,7 +25,7 @@ cleaned as (
     select
         'housing' as source_system,
         trim(person_ref) as source_record_id,
-        trim(person_ref) as person_ref,
+        {{ key.person_ref }} as person_ref,
         {{ clean_text('title') }} as title,
         {{ person_names('forename', 'surname') }},
         {{ parse_date('date_of_birth', date_format) }} as birth_date,

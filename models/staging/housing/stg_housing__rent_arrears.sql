@@ -1,9 +1,15 @@
 {% set date_format = '%Y-%m-%d 00:00:00' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {
+    'tenancy_ref': 'trim(tenancy_ref)',
+    'snapshot_on': parse_date('snapshot_date', date_format),
+} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('housing', 'rent_arrears') }}
+    {{ rows_to_restage(source('housing', 'rent_arrears'), key) }}
 ),
 
 latest as (
@@ -17,8 +23,8 @@ recovery_stages as (
 
 cleaned as (
     select
-        trim(tenancy_ref) as tenancy_ref,
-        {{ parse_date('snapshot_date', date_format) }} as snapshot_on,
+        {{ key.tenancy_ref }} as tenancy_ref,
+        {{ key.snapshot_on }} as snapshot_on,
         {{ parse_decimal('arrears_balance') }} as arrears_balance,
         {{ parse_decimal('weeks_in_arrears', 8, 2) }} as weeks_in_arrears,
         {{ clean_code('recovery_stage') }} as recovery_stage_code,

@@ -1,9 +1,12 @@
 {% set date_format = '%Y-%m-%d 00:00:00' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'placement_ref': 'trim(placement_ref)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('housing', 'temporary_accommodation') }}
+    {{ rows_to_restage(source('housing', 'temporary_accommodation'), key) }}
 ),
 
 latest as (
@@ -19,7 +22,7 @@ cleaned as (
     select
         'housing' as source_system,
         trim(placement_ref) as source_record_id,
-        trim(placement_ref) as placement_ref,
+        {{ key.placement_ref }} as placement_ref,
         trim(case_ref) as case_ref,
         {{ clean_code('ta_type') }} as ta_type,
         {{ parse_uprn('property_uprn') }} as uprn_supplied,

@@ -1,9 +1,12 @@
 {% set date_format = '%Y-%m-%d 00:00:00' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'tenancy_ref': 'trim(tenancy_ref)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('housing', 'tenancies') }}
+    {{ rows_to_restage(source('housing', 'tenancies'), key) }}
 ),
 
 latest as (
@@ -22,7 +25,7 @@ cleaned as (
     select
         'housing' as source_system,
         trim(tenancy_ref) as source_record_id,
-        trim(tenancy_ref) as tenancy_ref,
+        {{ key.tenancy_ref }} as tenancy_ref,
         {{ parse_uprn('property_uprn') }} as uprn_supplied,
         address_text,
         {{ standardise_address('address_text') }} as address_std,

@@ -1,7 +1,11 @@
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'lsoa_code': clean_code('lsoa_code')} %}
+{{ config(unique_key=key | list) }}
+
 with
 
 source as (
-    select * from {{ source('ons', 'lsoa_deprivation') }}
+    {{ rows_to_restage(source('ons', 'lsoa_deprivation'), key) }}
 ),
 
 latest as (
@@ -11,7 +15,7 @@ latest as (
 
 typed as (
     select
-        {{ clean_code('lsoa_code') }} as lsoa_code,
+        {{ key.lsoa_code }} as lsoa_code,
         {{ clean_code('ward_code') }} as ward_code,
         {{ parse_integer('imd_decile') }} as imd_decile,
         _extract_date as extract_date

@@ -1,7 +1,16 @@
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {
+    'year': parse_integer('year'),
+    'ward_code': clean_code('ward_code'),
+    'sex_code': clean_code('sex'),
+    'age': parse_integer('age'),
+} %}
+{{ config(unique_key=key | list) }}
+
 with
 
 source as (
-    select * from {{ source('ons', 'population_estimates') }}
+    {{ rows_to_restage(source('ons', 'population_estimates'), key) }}
 ),
 
 latest as (
@@ -15,11 +24,11 @@ sex_codes as (
 
 typed as (
     select
-        {{ parse_integer('year') }} as year,
-        {{ clean_code('ward_code') }} as ward_code,
-        {{ clean_code('sex') }} as sex_code,
+        {{ key.year }} as year,
+        {{ key.ward_code }} as ward_code,
+        {{ key.sex_code }} as sex_code,
         -- 90 stands for 90 and over.
-        {{ parse_integer('age') }} as age,
+        {{ key.age }} as age,
         {{ parse_integer('population') }} as population,
         _extract_date as extract_date
     from latest

@@ -1,9 +1,12 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'account_ref': 'trim(account_ref)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('revenues', 'accounts') }}
+    {{ rows_to_restage(source('revenues', 'accounts'), key) }}
 ),
 
 latest as (
@@ -26,7 +29,7 @@ cleaned as (
     select
         'revenues' as source_system,
         trim(account_ref) as source_record_id,
-        trim(account_ref) as account_ref,
+        {{ key.account_ref }} as account_ref,
         {{ clean_text('property_ref') }} as property_ref,
         -- PROPERTY_REF is the UPRN where revenues knows it, else a local reference.
         {{ parse_uprn('property_ref') }} as uprn_supplied,

@@ -1,9 +1,15 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {
+    'account_ref': 'trim(account_ref)',
+    'financial_year': 'trim(financial_year)',
+} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('revenues', 'arrears') }}
+    {{ rows_to_restage(source('revenues', 'arrears'), key) }}
 ),
 
 latest as (
@@ -17,8 +23,8 @@ recovery_stages as (
 
 cleaned as (
     select
-        trim(account_ref) as account_ref,
-        trim(financial_year) as financial_year,
+        {{ key.account_ref }} as account_ref,
+        {{ key.financial_year }} as financial_year,
         -- "2019/20", "2019-20" or "2019": the year in which the financial year starts (April).
         try_cast(left(trim(financial_year), 4) as integer) as financial_year_start,
         {{ parse_decimal('annual_charge') }} as annual_charge,

@@ -1,9 +1,16 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {
+    'account_ref': 'trim(account_ref)',
+    'discount_code': clean_code('discount_code'),
+    'started_on': parse_date('start_date', date_format),
+} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('revenues', 'discounts') }}
+    {{ rows_to_restage(source('revenues', 'discounts'), key) }}
 ),
 
 latest as (
@@ -17,9 +24,9 @@ discount_codes as (
 
 cleaned as (
     select
-        trim(account_ref) as account_ref,
-        {{ clean_code('discount_code') }} as discount_code,
-        {{ parse_date('start_date', date_format) }} as started_on,
+        {{ key.account_ref }} as account_ref,
+        {{ key.discount_code }} as discount_code,
+        {{ key.started_on }} as started_on,
         {{ parse_date('end_date', date_format) }} as ended_on,
         {{ parse_decimal('annual_amount') }} as annual_amount,
         _extract_date as extract_date

@@ -1,9 +1,12 @@
 {% set date_format = '%d/%m/%Y' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'party_ref': 'trim(party_ref)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('revenues', 'liable_parties') }}
+    {{ rows_to_restage(source('revenues', 'liable_parties'), key) }}
 ),
 
 latest as (
@@ -30,7 +33,7 @@ cleaned as (
     select
         'revenues' as source_system,
         trim(party_ref) as source_record_id,
-        trim(party_ref) as party_ref,
+        {{ key.party_ref }} as party_ref,
         trim(account_ref) as account_ref,
         {{ clean_text('liable_name') }} as liable_name,
         forename,

@@ -1,10 +1,13 @@
 {#- xlsx date cells are loaded as 'YYYY-MM-DD' text. -#}
 {% set date_format = '%Y-%m-%d' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'person_id': 'trim(person_id)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('send', 'persons') }}
+    {{ rows_to_restage(source('send', 'persons'), key) }}
 ),
 
 latest as (
@@ -23,7 +26,7 @@ cleaned as (
     select
         'send' as source_system,
         trim(person_id) as source_record_id,
-        trim(person_id) as person_id,
+        {{ key.person_id }} as person_id,
         {{ person_names('forename', 'surname') }},
         {{ parse_date('date_of_birth', date_format) }} as birth_date,
         {{ clean_code('sex') }} as sex_code,

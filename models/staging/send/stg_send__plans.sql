@@ -1,10 +1,13 @@
 {#- xlsx date cells are loaded as 'YYYY-MM-DD' text. -#}
 {% set date_format = '%Y-%m-%d' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'plan_id': 'trim(plan_id)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('send', 'plans') }}
+    {{ rows_to_restage(source('send', 'plans'), key) }}
 ),
 
 latest as (
@@ -26,7 +29,7 @@ cease_reasons as (
 
 cleaned as (
     select
-        trim(plan_id) as plan_id,
+        {{ key.plan_id }} as plan_id,
         trim(request_id) as request_id,
         trim(person_id) as person_id,
         {{ parse_date('start_date', date_format) }} as issued_on,

@@ -1,10 +1,13 @@
 {#- xlsx date cells are loaded as 'YYYY-MM-DD' text. -#}
 {% set date_format = '%Y-%m-%d' %}
+{#- The staged key, made from the raw columns: what a nightly build restages by (macros/incremental_staging.sql). -#}
+{% set key = {'request_id': 'trim(request_id)'} %}
+{{ config(unique_key=key | list) }}
 
 with
 
 source as (
-    select * from {{ source('send', 'requests') }}
+    {{ rows_to_restage(source('send', 'requests'), key) }}
 ),
 
 latest as (
@@ -14,7 +17,7 @@ latest as (
 
 cleaned as (
     select
-        trim(request_id) as request_id,
+        {{ key.request_id }} as request_id,
         trim(person_id) as person_id,
         {{ parse_date('received_date', date_format) }} as received_on,
         {{ clean_code('request_source') }} as request_source,
