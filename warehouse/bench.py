@@ -95,7 +95,7 @@ def run(residents: int, work: Path, seed: int = 42, progress: Progress = lambda 
     generate_s = time.perf_counter() - started
     progress(f"  generated in {generate_s:,.1f} s")
 
-    first, nightly = _deliveries(borough)
+    first, nightly = split_deliveries(borough)
     progress("reading every extract once with DuckDB (the I/O floor) ...")
     io_floor_by_format, first_rows, first_mb = read_floor(borough, first)
     io_floor_s = sum(io_floor_by_format.values())
@@ -103,11 +103,11 @@ def run(residents: int, work: Path, seed: int = 42, progress: Progress = lambda 
     full_extract_rows = sum(rows for f, rows in first_rows.items() if f.parent.name == min(_dates(first)))
     progress(f"  {len(first_rows)} files, {first_mb:,.0f} MB in {io_floor_s:,.1f} s")
 
-    _deliver(borough, data, first)
+    deliver(borough, data, first)
     progress(f"full build of the extracts of {', '.join(sorted(_dates(first)))} ...")
     full = build(data, work, "full_build", progress)
 
-    _deliver(borough, data, nightly)
+    deliver(borough, data, nightly)
     progress(f"nightly build after the delivery of {', '.join(sorted(_dates(nightly)))} ...")
     nightly_build = build(data, work, "nightly_build", progress)
 
@@ -144,7 +144,7 @@ def run(residents: int, work: Path, seed: int = 42, progress: Progress = lambda 
 # --- deliveries -----------------------------------------------------------------------------
 
 
-def _deliveries(borough: Path) -> tuple[list[Path], list[Path]]:
+def split_deliveries(borough: Path) -> tuple[list[Path], list[Path]]:
     """The extract folders of the full build (every date but the newest) and of the nightly one."""
     folders = sorted(p for p in (borough / "extracts").glob("*/*") if p.is_dir())
     newest = max((p.name for p in folders), default=None)
@@ -159,7 +159,7 @@ def _dates(folders: list[Path]) -> set[str]:
     return {p.name for p in folders}
 
 
-def _deliver(borough: Path, data: Path, folders: list[Path]) -> None:
+def deliver(borough: Path, data: Path, folders: list[Path]) -> None:
     """Move extract folders into the data folder: a rename, as a delivery appears all at once."""
     for folder in folders:
         target = data / folder.relative_to(borough)

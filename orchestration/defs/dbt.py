@@ -5,14 +5,17 @@ that does not need linkage, then everything downstream of linkage's tables (dbt 
 whichever layer it lives.
 """
 
+import hashlib
+import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from warehouse.settings import REPO_ROOT
 
@@ -46,18 +49,56 @@ translator = CouncilDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 
 
 AFTER_LINKAGE = "source:linkage+"
+# What the dbt models compute: a build whose code differs from what a warehouse's incremental
+# models were built with rebuilds them in full (--full-refresh), so no table mixes rows built by
+# two versions of a model. The whole project, not each model's own file: a macro or a seed can
+# change any model.
+DBT_CODE = ("dbt_project.yml", "models", "macros", "seeds")
+
+
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for top in DBT_CODE:
+        path = REPO_ROOT / top
+        for file in sorted([path] if path.is_file() else (f for f in path.rglob("*") if f.is_file())):
+            digest.update(str(file.relative_to(REPO_ROOT)).encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+CODE_DIGEST = _code_digest()
+_CODE_TABLE = "incremental_state.dbt_code"
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource) -> Iterator:
+    """`dbt build`, incremental models refreshed in place unless this step last ran other code.
+
+    ``build_id`` (the Dagster run) marks the units an incremental model rebuilt, so the pandera
+    checks validate those and not the millions of rows kept from earlier builds."""
+    step = context.op_def.name
+    with warehouse.get_connection() as con:
+        con.execute(f"create schema if not exists incremental_state; create table if not exists {_CODE_TABLE} "
+                    "(step varchar primary key, code_digest varchar not null)")
+        built_with = con.execute(f"select code_digest from {_CODE_TABLE} where step = ?", [step]).fetchone()
+    args = ["build", "--vars", json.dumps({"build_id": context.run_id})]
+    if built_with is None or built_with[0] != CODE_DIGEST:
+        context.log.info(f"{step}: dbt code differs from the warehouse's last build: rebuilding in full")
+        args.append("--full-refresh")
+    yield from dbt.cli(args, context=context).stream()
+    # Only once every model and test has passed (a failure raises above).
+    with warehouse.get_connection() as con:
+        con.execute(f"insert or replace into {_CODE_TABLE} values (?, ?)", [step, CODE_DIGEST])
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
             exclude=AFTER_LINKAGE)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+    yield from _build(context, dbt, warehouse)
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
             select=AFTER_LINKAGE, name="dbt_marts")
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+    yield from _build(context, dbt, warehouse)
 
 
 @dg.definitions

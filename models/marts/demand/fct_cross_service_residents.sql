@@ -1,9 +1,18 @@
-{{ config(materialized='table', schema='marts') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    schema='marts',
+    pre_hook="{{ forget_changed_units(ref('int_cross_service_units'), ['unit', 'unit_id']) }}",
+    post_hook="{{ remember_units(ref('int_cross_service_units'), ['unit', 'unit_id']) }}",
+) }}
 
 {#- Each year, each resident and each household known to at least one service that year, with
     how many services and which: housing (tenancy, homelessness, temporary accommodation),
     council tax, adult social care, children's social care, SEND. A household (dim_household) is
-    known to a service when a member living there that year was. Pseudonymous: ids, no names. -#}
+    known to a service when a member living there that year was. Pseudonymous: ids, no names.
+    Incremental by unit: a nightly build rebuilds the residents and households whose inputs
+    changed (int_cross_service_units, macros/incremental.sql). -#}
 
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
@@ -14,6 +23,27 @@ involvement as (
 
 households as (
     select * from {{ ref('dim_household') }}
+),
+
+households_to_build as (
+    select *
+    from households
+    where {{ unit_is_to_build(['unit', 'unit_id'], ["'household'", 'households.household_id']) }}
+),
+
+residents_to_build as (
+    select distinct resident_id
+    from involvement
+    where {{ unit_is_to_build(['unit', 'unit_id'], ["'resident'", 'cast(involvement.resident_id as varchar)']) }}
+),
+
+residents_needed as (
+    -- Residents built, and the members of households built.
+    select resident_id from residents_to_build
+    union
+    select member.resident_id
+    from households_to_build
+    cross join unnest(households_to_build.resident_ids) as member (resident_id)
 ),
 
 resident_addresses as (
@@ -45,6 +75,7 @@ service_areas as (
             when service in ('send_request', 'ehc_plan') then 'send'
         end as service_area
     from involvement
+    where resident_id in (select resident_id from residents_needed)
 ),
 
 resident_years as (
@@ -66,7 +97,7 @@ household_members as (
         years.year,
         households.household_id,
         member.resident_id
-    from households
+    from households_to_build as households
     cross join unnest(households.resident_ids) as member (resident_id)
     inner join years
         on
@@ -98,6 +129,7 @@ combined as (
         count(*) as services_known_to,
         array_to_string(list_sort(list(service_area)), ' + ') as combination
     from resident_years
+    where resident_id in (select resident_id from residents_to_build)
     group by year, resident_id
     union all
     select
