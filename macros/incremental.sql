@@ -18,12 +18,12 @@
     dbt with --full-refresh when the dbt code changes (orchestration/defs/dbt.py). -#}
 
 {% macro unit_state() -%}
-    incremental_state.{{ this.identifier }}
+incremental_state.{{ this.identifier }}
 {%- endmacro %}
 
 
 {% macro _keys_match(left, right, keys) -%}
-    {%- for key in keys %}{{ left }}.{{ key }} = {{ right }}.{{ key }}{% if not loop.last %} and {% endif %}{% endfor -%}
+{%- for key in keys %}{{ left }}.{{ key }} = {{ right }}.{{ key }}{% if not loop.last %} and {% endif %}{% endfor -%}
 {%- endmacro %}
 
 
@@ -53,17 +53,17 @@
 {% endmacro %}
 
 
+{#- True for a unit this build must build (every unit, in a full build); ``values`` are the
+    expressions of the unit's key columns, in the order of ``keys``. -#}
 {% macro unit_is_to_build(keys, values) -%}
-    {#- True for a unit this build must build (every unit, in a full build); ``values`` are the
-        expressions of the unit's key columns, in the order of ``keys``. -#}
-    {%- if is_incremental() -%}
-        not exists (
-            select 1 from {{ unit_state() }} as state
-            where {% for key in keys %}state.{{ key }} = {{ values[loop.index0] }}{% if not loop.last %} and {% endif %}{% endfor %}
-        )
-    {%- else -%}
-        true
-    {%- endif -%}
+{%- if is_incremental() -%}
+not exists (
+    select 1 from {{ unit_state() }} as state
+    where {% for key in keys %}state.{{ key }} = {{ values[loop.index0] }}{% if not loop.last %} and {% endif %}{% endfor %}
+)
+{%- else -%}
+true
+{%- endif -%}
 {%- endmacro %}
 
 

@@ -81,3 +81,43 @@ def test_a_mart_read_from_duckdb_is_validated_in_its_declared_types():
     con.execute("update mart set service = 'libraries' where category = 'E1'")
     assert "isin(['send', 'childrens_social_care', 'adult_social_care', 'housing', 'council_tax'])" in \
         failed_checks("fct_demand_monthly", read_mart(con, "select * from mart"))
+
+
+def test_a_nightly_build_validates_only_the_units_it_rebuilt_once_the_whole_mart_has_passed(monkeypatch):
+    import duckdb
+
+    from warehouse.demand import schemas
+
+    con = duckdb.connect()
+    con.execute("""create schema marts; create schema incremental_state;
+        create table marts.fct_cross_service_residents (year integer, unit varchar, unit_id varchar,
+            services_known_to integer, combination varchar);
+        insert into marts.fct_cross_service_residents values
+            (2024, 'resident', '1', 2, 'housing + send'), (2025, 'resident', '1', 1, 'send'),
+            (2024, 'resident', '2', 1, 'council_tax');
+        create table incremental_state.fct_cross_service_residents (unit varchar, unit_id varchar,
+            input_digest ubigint, build_id varchar);
+        insert into incremental_state.fct_cross_service_residents values
+            ('resident', '1', 11, 'last night'), ('resident', '2', 22, 'tonight')""")
+
+    def validate(build_id):
+        return schemas.validate_mart(con, "fct_cross_service_residents", build_id)
+
+    first = validate("tonight")
+    assert (first.rows, first.failures, first.whole) == (3, {}, True)  # never passed whole before
+    tonight = validate("tonight")
+    assert (tonight.rows, tonight.failures, tonight.whole) == (1, {}, False)
+
+    # A unit kept from last night is not read again; one rebuilt tonight is.
+    con.execute("update marts.fct_cross_service_residents set services_known_to = 3 where unit_id = '1'")
+    assert validate("tonight").failures == {}
+    assert validate(None).failures != {}  # without a build: every row
+    con.execute("update incremental_state.fct_cross_service_residents set build_id = 'tonight'")
+    assert validate("tonight").failures != {}
+
+    # Other promises than the ones the mart passed under: every row again.
+    con.execute("update marts.fct_cross_service_residents set services_known_to = 2 where year = 2024 and unit_id = '1'")
+    con.execute("update marts.fct_cross_service_residents set services_known_to = 1 where year = 2025")
+    assert validate("tonight").whole is False
+    monkeypatch.setattr(schemas, "SCHEMA_DIGEST", "other promises")
+    assert validate("tonight").whole is True

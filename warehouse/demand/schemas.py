@@ -7,6 +7,9 @@ add up to the borough-wide figure.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, ClassVar
 
 import duckdb
@@ -280,18 +283,35 @@ def validate(name: str, frame: pd.DataFrame) -> pa.errors.SchemaErrors | None:
 # mart makes; at 1,200,000 residents fct_cross_service_residents is 17 million rows and
 # fct_demand_events 30 million, too many for pandas and pandera's working copies within 16 GiB.
 SLICED_BY = {"fct_demand_events": ("service", "year"), "fct_cross_service_residents": ("year",)}
+# What the models promise: a mart that passed under other promises is validated whole again.
+SCHEMA_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+_VALIDATED = "incremental_state.pandera_validated"
 
 
-def validate_mart(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, dict[str, int]]:
-    """Validate ``marts.<name>`` in the warehouse; return its rows and how often each check failed,
-    as "column: check" (never the values, which may identify someone)."""
+def validate_mart(con: duckdb.DuckDBPyConnection, name: str, build_id: str | None = None) -> Validation:
+    """Validate ``marts.<name>`` in the warehouse: how many rows, and how often each check failed,
+    as "column: check" (never the values, which may identify someone).
+
+    Given the build, a mart refreshed by unit (macros/incremental.sql) that passed whole under
+    these models before is validated only in the units the build rebuilt: every promise of such a
+    mart holds within one unit (a key, a row's own values), and the units kept were validated by
+    the builds that built them. A passing validation is remembered for the next build."""
+    keys = _unit_keys(con, name) if build_id else []
+    partial = bool(keys) and _passed_before(con, name)
+    source = f"marts.{name}"
+    if partial:
+        match = " and ".join(f"state.{k} = mart.{k}" for k in keys)
+        con.execute(f"""create or replace temp table rebuilt_units as select mart.* from marts.{name} as mart
+            where exists (select 1 from incremental_state.{name} as state where state.build_id = ? and {match})""",
+                    [build_id])
+        source = "rebuilt_units"
     columns = SLICED_BY.get(name, ())
     where = " where " + " and ".join(f"{c} = ?" for c in columns) if columns else ""
-    slices = (con.execute(f"select distinct {', '.join(columns)} from marts.{name} order by all").fetchall()
+    slices = (con.execute(f"select distinct {', '.join(columns)} from {source} order by all").fetchall()
               if columns else [()])
     rows, failures = 0, {}
     for values in slices:
-        frame = read_mart(con, f"select * from marts.{name}{where}", list(values))
+        frame = read_mart(con, f"select * from {source}{where}", list(values))
         rows += len(frame)
         errors = validate(name, frame)
         del frame
@@ -301,4 +321,28 @@ def validate_mart(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, dict[
             for (column, check), n in failed.items():
                 key = f"{column if isinstance(column, str) else 'table'}: {check}"
                 failures[key] = failures.get(key, 0) + int(n)
-    return rows, failures
+    if partial:
+        con.execute("drop table rebuilt_units")
+    if keys and not failures:
+        con.execute(f"insert or replace into {_VALIDATED} values (?, ?)", [name, SCHEMA_DIGEST])
+    return Validation(rows, failures, whole=not partial)
+
+
+@dataclass(frozen=True)
+class Validation:
+    rows: int  # rows validated
+    failures: dict[str, int]
+    whole: bool  # every row of the mart, not only the units this build rebuilt
+
+
+def _unit_keys(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """The unit key of a mart refreshed by unit, from its state table; none for another mart."""
+    return [c for (c,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'incremental_state' and table_name = ? "
+        "and column_name not in ('input_digest', 'build_id') order by column_index", [name]).fetchall()]
+
+
+def _passed_before(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    con.execute(f"create table if not exists {_VALIDATED} (mart varchar primary key, schema_digest varchar not null)")
+    passed = con.execute(f"select schema_digest from {_VALIDATED} where mart = ?", [name]).fetchone()
+    return passed is not None and passed[0] == SCHEMA_DIGEST

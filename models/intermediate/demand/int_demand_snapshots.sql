@@ -1,23 +1,27 @@
-{{ config(materialized='table', schema='intermediate') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    schema='intermediate',
+    pre_hook="{{ forget_changed_units(ref('int_demand_snapshot_units'), ['unit_id']) }}",
+    post_hook="{{ remember_units(ref('int_demand_snapshot_units'), ['unit_id']) }}",
+) }}
 
 {#- Stock measures taken on a date: each spell in force on each month end and on its measure's
     census date (SEN2: the third Thursday of January; CIN, SSDA903, asc, H-CLIC: 31 March). In
     force means started on or before the date and not ended by it. Each unit (a resident for
-    measures of people) is counted once per date, with its most recently started spell. -#}
+    measures of people) is counted once per date, with its most recently started spell.
+    Incremental by unit: a nightly build rebuilds the units whose spells changed
+    (int_demand_snapshot_units, macros/incremental.sql). -#}
 
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
 
-spells as (
-    select * from {{ ref('int_demand_spells') }}
+unit_spells as (
+    select * from {{ ref('int_demand_unit_spells') }}
 ),
 
 calendar as (
     select * from {{ ref('int_demand_calendar') }}
-),
-
-bridge as (
-    select * from {{ ref('bridge_resident_source_record') }}
 ),
 
 census_dates as (
@@ -37,25 +41,8 @@ census_dates as (
 ),
 
 resolved as (
-    -- The unit of each spell, found once per spell rather than once per date it is in force.
-    select
-        spells.*,
-        bridge.resident_id,
-        case
-            when spells.unit_kind = 'resident'
-                then coalesce(
-                    cast(bridge.resident_id as varchar),
-                    spells.person_source_system || ':' || spells.person_record_id
-                )
-            else spells.unit_ref
-        end as unit_id,
-        -- An open spell is in force on every date to come.
-        coalesce(spells.ends_after, date '9999-12-31') as in_force_until
-    from spells
-    left join bridge
-        on
-            spells.person_source_system = bridge.source_system
-            and spells.person_record_id = bridge.source_record_id
+    select * from unit_spells
+    where {{ unit_is_to_build(['unit_id'], ['unit_spells.unit_id']) }}
 ),
 
 overlapping as (

@@ -46,6 +46,12 @@ residents_needed as (
     cross join unnest(households_to_build.resident_ids) as member (resident_id)
 ),
 
+involvement_needed as (
+    select involvement.*
+    from involvement
+    where involvement.resident_id in (select residents_needed.resident_id from residents_needed)
+),
+
 resident_addresses as (
     select * from {{ ref('int_resident_addresses') }}
 ),
@@ -74,8 +80,7 @@ service_areas as (
             when service in ('children_in_need', 'child_protection', 'looked_after') then 'childrens_social_care'
             when service in ('send_request', 'ehc_plan') then 'send'
         end as service_area
-    from involvement
-    where resident_id in (select resident_id from residents_needed)
+    from involvement_needed
 ),
 
 resident_years as (
@@ -119,6 +124,12 @@ household_years as (
         on household_members.year = resident_years.year and household_members.resident_id = resident_years.resident_id
 ),
 
+resident_years_built as (
+    select resident_years.*
+    from resident_years
+    where resident_years.resident_id in (select residents_to_build.resident_id from residents_to_build)
+),
+
 combined as (
     -- The areas sorted in a list, not by string_agg(... order by ...): an ordered aggregate sorts
     -- each of millions of small groups on its own, which took most of this model's time.
@@ -128,8 +139,7 @@ combined as (
         cast(resident_id as varchar) as unit_id,
         count(*) as services_known_to,
         array_to_string(list_sort(list(service_area)), ' + ') as combination
-    from resident_years
-    where resident_id in (select resident_id from residents_to_build)
+    from resident_years_built
     group by year, resident_id
     union all
     select

@@ -1,16 +1,26 @@
-{{ config(materialized='table', schema='marts') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    schema='marts',
+    pre_hook="{{ forget_changed_units(ref('int_demand_event_units'), ['unit_id']) }}",
+    post_hook="{{ remember_units(ref('int_demand_event_units'), ['unit_id']) }}",
+) }}
 
 {#- One row per thing a demand measure counts: an event for flow measures (a referral, a plan
     issued), a unit on a date for stock measures (a resident with a plan in force on the census
     date, a case in temporary accommodation at a month end). Each carries the resident (never a
     name), the ward, age band and sex on the date counted, and the service's own breakdowns.
-    Every monthly and yearly demand figure is a sum of amount over these rows. -#}
+    Every monthly and yearly demand figure is a sum of amount over these rows. Incremental by
+    unit: a nightly build rebuilds the units whose inputs changed (int_demand_event_units,
+    macros/incremental.sql). -#}
 
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
 
 flow_events as (
-    select * from {{ ref('int_demand_flow_events') }}
+    select * from {{ ref('int_demand_flow_events') }} as events
+    where {{ unit_is_to_build(['unit_id'], ['events.record_id']) }}
 ),
 
 referrals as (
@@ -22,7 +32,8 @@ cp_plans as (
 ),
 
 snapshots as (
-    select * from {{ ref('int_demand_snapshots') }}
+    select * from {{ ref('int_demand_snapshots') }} as stocks
+    where {{ unit_is_to_build(['unit_id'], ['stocks.unit_id']) }}
 ),
 
 calendar as (
@@ -119,6 +130,11 @@ linked_flows as (
     where lasted_two_years_or_more
 ),
 
+linked_flows_to_build as (
+    select * from linked_flows
+    where {{ unit_is_to_build(['unit_id'], ['linked_flows.record_id']) }}
+),
+
 counted as (
     select
         flow_events.service,
@@ -158,7 +174,7 @@ counted as (
         setting,
         1.0 as amount,
         false as is_annual_only
-    from linked_flows
+    from linked_flows_to_build
     where event_on is not null
     union all
     select
