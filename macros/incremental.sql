@@ -3,9 +3,10 @@
     A model's rows fall into units (a resident, a household, a case) whose rows depend only on
     that unit's inputs. A companion model lists every unit with a digest of those inputs
     (``units``: the key columns and ``input_digest``). incremental_state.<model> remembers the
-    digest each unit's rows were built from and the build that built them. A nightly build keeps
-    the rows of units whose digest is unchanged, deletes the rest, and builds only units it no
-    longer holds: the same rows a full build makes, as the incremental refresh tests prove.
+    digest each unit's rows were built from and the build that built them. A nightly build
+    deletes the rows of units whose digest changed or that have gone, and builds the units it no
+    longer holds (incremental_state.<model>__to_build): the rows a full build makes, as
+    tests/test_incremental_refresh.py proves.
 
     Written by hand: dbt's own strategies (delete+insert, merge) replace rows by key but cannot
     tell which keys changed upstream, nor delete the rows of a unit that has gone.
@@ -14,11 +15,12 @@
         config(materialized='incremental', incremental_strategy='append',
                pre_hook="{{ forget_changed_units(ref('units_model'), ['key']) }}",
                post_hook="{{ remember_units(ref('units_model'), ['key']) }}")
-    and keep to the units to build with unit_is_to_build(['key'], ['alias.key']). The orchestration runs
-    dbt with --full-refresh when the dbt code changes (orchestration/defs/dbt.py). -#}
+    and keep to the units to build with unit_is_to_build(['key'], ['alias.key']). The orchestration
+    runs dbt with --full-refresh when the dbt code changes, and names the build in
+    incremental_state.current_build (orchestration/defs/dbt.py). -#}
 
-{% macro unit_state() -%}
-incremental_state.{{ this.identifier }}
+{% macro unit_state(suffix='') -%}
+incremental_state.{{ this.identifier }}{{ suffix }}
 {%- endmacro %}
 
 
@@ -28,28 +30,31 @@ incremental_state.{{ this.identifier }}
 
 
 {% macro forget_changed_units(units, keys) %}
-    create schema if not exists incremental_state;
+{%- set columns = keys | join(', ') -%}
+create schema if not exists incremental_state;
+create table if not exists incremental_state.current_build (build_id varchar);
+{% if is_incremental() and adapter.get_relation(this.database, 'incremental_state', this.identifier) %}
+    -- Units built from other inputs than they have now, or gone.
+    create or replace temp table stale_units as
+    select {{ columns }} from {{ unit_state() }} as state
+    where not exists (
+        select 1 from {{ units }} as units
+        where {{ _keys_match('state', 'units', keys) }} and state.input_digest = units.input_digest
+    );
+    delete from {{ this }} as built using stale_units where {{ _keys_match('stale_units', 'built', keys) }};
+    delete from {{ unit_state() }} as state using stale_units where {{ _keys_match('stale_units', 'state', keys) }};
+    drop table stale_units;
+{% else %}
     {% if is_incremental() %}
-        create table if not exists {{ unit_state() }} as
-            select {{ keys | join(', ') }}, input_digest, cast(null as varchar) as build_id from {{ units }} where false;
-        -- Units no longer built from the inputs they have now (or not in the state at all).
-        delete from {{ this }} as built
-        where not exists (
-            select 1
-            from {{ unit_state() }} as state
-            inner join {{ units }} as units
-                on {{ _keys_match('state', 'units', keys) }} and state.input_digest = units.input_digest
-            where {{ _keys_match('state', 'built', keys) }}
-        );
-        delete from {{ unit_state() }} as state
-        where not exists (
-            select 1 from {{ units }} as units
-            where {{ _keys_match('state', 'units', keys) }} and state.input_digest = units.input_digest
-        );
-    {% else %}
-        create or replace table {{ unit_state() }} as
-            select {{ keys | join(', ') }}, input_digest, cast(null as varchar) as build_id from {{ units }} where false;
+        -- Rows of a table no state describes: build every unit again.
+        delete from {{ this }};
     {% endif %}
+    create or replace table {{ unit_state() }} as
+    select {{ columns }}, input_digest, cast(null as varchar) as build_id from {{ units }} where false;
+{% endif %}
+create or replace table {{ unit_state('__to_build') }} as
+select {{ columns }} from {{ units }} as units
+where not exists (select 1 from {{ unit_state() }} as state where {{ _keys_match('state', 'units', keys) }});
 {% endmacro %}
 
 
@@ -57,9 +62,9 @@ incremental_state.{{ this.identifier }}
     expressions of the unit's key columns, in the order of ``keys``. -#}
 {% macro unit_is_to_build(keys, values) -%}
 {%- if is_incremental() -%}
-not exists (
-    select 1 from {{ unit_state() }} as state
-    where {% for key in keys %}state.{{ key }} = {{ values[loop.index0] }}{% if not loop.last %} and {% endif %}{% endfor %}
+exists (
+    select 1 from {{ unit_state('__to_build') }} as to_build
+    where {% for key in keys %}to_build.{{ key }} = {{ values[loop.index0] }}{% if not loop.last %} and {% endif %}{% endfor %}
 )
 {%- else -%}
 true
@@ -68,8 +73,9 @@ true
 
 
 {% macro remember_units(units, keys) %}
-    insert into {{ unit_state() }}
-    select {{ keys | join(', ') }}, input_digest, '{{ var("build_id", invocation_id) }}' as build_id
-    from {{ units }} as units
-    where not exists (select 1 from {{ unit_state() }} as state where {{ _keys_match('state', 'units', keys) }});
+insert into {{ unit_state() }}
+select {{ keys | join(', ') }}, input_digest, (select max(build_id) from incremental_state.current_build) as build_id
+from {{ units }} as units
+where exists (select 1 from {{ unit_state('__to_build') }} as to_build where {{ _keys_match('to_build', 'units', keys) }});
+drop table {{ unit_state('__to_build') }};
 {% endmacro %}

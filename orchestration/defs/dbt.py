@@ -6,7 +6,6 @@ whichever layer it lives.
 """
 
 import hashlib
-import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -72,14 +71,17 @@ _CODE_TABLE = "incremental_state.dbt_code"
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource) -> Iterator:
     """`dbt build`, incremental models refreshed in place unless this step last ran other code.
 
-    ``build_id`` (the Dagster run) marks the units an incremental model rebuilt, so the pandera
-    checks validate those and not the millions of rows kept from earlier builds."""
+    The run is named in incremental_state.current_build, which marks the units an incremental
+    model rebuilt, so the pandera checks validate those and not the millions of rows kept from
+    earlier builds. A table, not a dbt var: a var that changes every run makes dbt parse the
+    whole project again."""
     step = context.op_def.name
     with warehouse.get_connection() as con:
-        con.execute(f"create schema if not exists incremental_state; create table if not exists {_CODE_TABLE} "
-                    "(step varchar primary key, code_digest varchar not null)")
+        con.execute(f"""create schema if not exists incremental_state;
+            create table if not exists {_CODE_TABLE} (step varchar primary key, code_digest varchar not null);
+            create or replace table incremental_state.current_build as select ? as build_id""", [context.run_id])
         built_with = con.execute(f"select code_digest from {_CODE_TABLE} where step = ?", [step]).fetchone()
-    args = ["build", "--vars", json.dumps({"build_id": context.run_id})]
+    args = ["build"]
     if built_with is None or built_with[0] != CODE_DIGEST:
         context.log.info(f"{step}: dbt code differs from the warehouse's last build: rebuilding in full")
         args.append("--full-refresh")

@@ -26,7 +26,7 @@ def _pandera_check(mart: str) -> dg.AssetChecksDefinition:
                     description=f"marts.{mart} keeps every promise of its pandera model "
                     f"({MART_SCHEMAS[mart].__name__}): types, keys, ranges and the table-wide checks.")
     def check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource) -> dg.AssetCheckResult:
-        # The dbt steps pass the run's id to dbt as build_id (orchestration/defs/dbt.py).
+        # The dbt steps name the run as the build that rebuilt units (orchestration/defs/dbt.py).
         with warehouse.get_connection() as con:
             validated = validate_mart(con, mart, build_id=context.run.run_id)
         metadata = {"rows": validated.rows, "validated": "every row" if validated.whole else "units rebuilt"}

@@ -1,8 +1,9 @@
-{{ config(materialized='table', schema='intermediate') }}
+{{ config(materialized='view', schema='intermediate') }}
 
 {#- Each spell with the unit it counts (a resident for measures of people, else the case, tenancy
-    or account) and the date it is in force until. Found once, read by int_demand_snapshots and by
-    the units of the two incremental demand models. -#}
+    or account) and the date it is in force until, for int_demand_snapshots and the units of the
+    two incremental demand models. A view: storing 8 million spells again (at 1,200,000 residents)
+    took longer than the join it saves. -#}
 
 with
 
