@@ -222,7 +222,7 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceTable, extract: Extr
                 rejects.extend(refused)
                 result.rows_loaded += len(numbers) - len(refused)
         if not duplicate_of:
-            repeated = _reject_duplicate_keys(con, source, extract)
+            repeated = _reject_duplicate_keys(con, source, extract, sha)
             rejects.extend(repeated)
             result.rows_loaded -= len(repeated)
         if duplicate_of and result.rows_in_file:
@@ -591,23 +591,26 @@ def _insert_batch(con, source: SourceTable, extract: ExtractFile, sha: str, load
     return [Reject(n, problem.split("|")[0], problem.split("|")[1], record) for n, problem, record in failed]
 
 
-def _reject_duplicate_keys(con, source: SourceTable, extract: ExtractFile) -> list[Reject]:
-    """Keep the first row of each primary key in this file; later ones become rejects."""
+def _reject_duplicate_keys(con, source: SourceTable, extract: ExtractFile, sha: str) -> list[Reject]:
+    """Keep the first row of each primary key in this file; later ones become rejects. This file
+    is these bytes: a corrected resend under the same name holds the same keys as the first
+    delivery, and neither is a duplicate of the other."""
     key = ", ".join(f'"{c}"' for c in (raw_column_name(k) for k in source.primary_key))
     vendor = ", ".join(f'"{c}"' for c in source.raw_columns)
     duplicates = con.execute(
         f"""
         select _row_number, first_row, concat_ws(',', {vendor}) from (
             select *, min(_row_number) over (partition by {key}) as first_row
-            from raw.{source.raw_table} where _source_file = $file
+            from raw.{source.raw_table} where _source_file = $file and _file_sha256 = $sha
         ) where _row_number > first_row order by _row_number
         """,
-        {"file": extract.relative_path},
+        {"file": extract.relative_path, "sha": sha},
     ).fetchall()
     if duplicates:
         con.execute(
-            f"delete from raw.{source.raw_table} where _source_file = $file and list_contains($rows, _row_number)",
-            {"file": extract.relative_path, "rows": [n for n, _, _ in duplicates]},
+            f"delete from raw.{source.raw_table} where _source_file = $file and _file_sha256 = $sha "
+            "and list_contains($rows, _row_number)",
+            {"file": extract.relative_path, "sha": sha, "rows": [n for n, _, _ in duplicates]},
         )
     label = " + ".join(source.primary_key)
     return [Reject(n, source.primary_key[0], f"duplicate {label}: the same key as row {first}", record)

@@ -404,3 +404,16 @@ def test_a_file_without_quotes_loads_as_the_row_by_row_reader_loads_it(tmp_path,
     monkeypatch.setattr(loading, "_read_plain_csv", lambda *a: None)
     assert loaded("rows.duckdb") == either_way
     assert either_way[0][0] == len([r for r in rows if r])
+
+
+def test_a_corrected_resend_under_the_same_name_keeps_every_row_of_both_deliveries(tmp_path, con):
+    """The resend's keys are those of the first delivery, in another order: not duplicates."""
+    first = HEADER + "\r\n" + "\r\n".join(party_row(r) for r in ("P1", "P2", "P3")) + "\r\n"
+    write(tmp_path, PARTIES, "2025-12-01", first.encode("cp1252"))
+    load_table(con, tmp_path, PARTIES)
+    corrected = HEADER + "\r\n" + "\r\n".join(party_row(r, "SMITH, Ann") for r in ("P3", "P1", "P2")) + "\r\n"
+    write(tmp_path, PARTIES, "2025-12-01", corrected.encode("cp1252"))
+    [resend] = load_table(con, tmp_path, PARTIES)
+    assert (resend.status, resend.rows_in_file, resend.rows_loaded, resend.rows_rejected) == ("loaded", 3, 3, 0)
+    assert con.execute("select count(*), count(distinct _file_sha256) from raw.revenues__liable_parties").fetchone() == (6, 2)
+    assert accounting_mismatches(con, PARTIES) == []
