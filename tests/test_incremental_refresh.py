@@ -80,7 +80,7 @@ def test_the_nightly_build_rebuilt_only_the_units_whose_inputs_changed(nightly_a
         con.execute(f"attach '{nightly}' as nightly (read_only); attach '{rebuilt}' as rebuilt (read_only)")
         states = [f"incremental_state.{t}" for (t,) in con.execute(
             "select table_name from duckdb_columns() where database_name = 'nightly' "
-            "and schema_name = 'incremental_state' and column_name = 'build_id' order by all").fetchall()]
+            "and schema_name = 'incremental_state' and column_name = 'input_digest' order by all").fetchall()]
         assert states == [f"incremental_state.{m}" for m in INCREMENTAL_MODELS]
         for state in states:
             units, rebuilt_tonight = con.execute(

@@ -22,9 +22,9 @@ One run, in this order:
      dashboards read, and they have checks of their own.
    - ``checks_s``: dbt's data and unit tests (the time dbt spent on test nodes) plus every
      Dagster asset check step (load accounting, linkage, pandera, prevention and projections).
-   - what is left (``other_s``, an extra key): the publish step, process start-up (imports,
-     the dbt parse when the definitions load, copying the last warehouse) and Dagster's own time
-     between steps.
+   - what is left (``other_s``, an extra key): the working copy of the last warehouse, the
+     publish step, process start-up (imports, the dbt parse when the definitions load) and
+     Dagster's own time between steps.
 
 4. ``incremental_s``: the last delta is delivered and `council build` runs again, its wall time.
    This is today's nightly rebuild: it loads only the new files but recomputes staging, linkage
@@ -288,7 +288,7 @@ def _stage_of(layers: set[str]) -> str:
         return "load"
     if layers == {"linkage"}:
         return "linkage"
-    if layers == {"published_warehouse"}:
+    if layers in ({"build"}, {"published_warehouse"}):  # the working copy and the publish
         return "other"
     return "models"  # prevention and projections: Python models of the marts
 

@@ -48,22 +48,8 @@ def build(data_dir: Path, warehouse_file: Path | None) -> None:
         raise click.ClickException(f"no extracts under {data_dir}/extracts: run `council generate` first")
     warehouse_file = (warehouse_file or data_dir / "warehouse.duckdb").resolve()
     settings = Settings(data_dir=data_dir.resolve(), warehouse=warehouse_file, build_warehouse=build_path_for(warehouse_file))
-    start_from_last_good(settings)
     ok = run_build(settings)
     sys.exit(0 if ok else 1)
-
-
-def start_from_last_good(settings: Settings) -> None:
-    """Each build writes a fresh copy of the last published warehouse, so what a failed build left
-    half-done never carries into the next, and extracts already published are not loaded again."""
-    import shutil
-
-    build = settings.build_warehouse
-    build.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in (build, build.with_name(build.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    if settings.warehouse.exists():
-        shutil.copyfile(settings.warehouse, build)
 
 
 def run_build(settings: Settings) -> bool:

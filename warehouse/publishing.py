@@ -33,6 +33,18 @@ def _place(source: Path, target: Path) -> None:
     os.replace(staging, target)
 
 
+def start_from_last_good(published: Path, build: Path) -> bool:
+    """Replace ``build`` (and any write-ahead log a failed build left) with a copy of ``published``,
+    or with nothing before the first publish. True when it copied."""
+    build.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (build, build.with_name(build.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    if not published.exists():
+        return False
+    shutil.copyfile(published, build)
+    return True
+
+
 def publish(build: Path, published: Path, keep: int = KEEP_RELEASES) -> Path | None:
     """Swap ``build`` over ``published``; keep the one it replaces as a release. Returns that release."""
     published.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.resources import ExtractsResource
+from orchestration.defs.working_copy import WORKING_COPY
 from warehouse.loading import accounting_mismatches, discover, load_table
 from warehouse.settings import as_of
 from warehouse.sources import TABLES, SourceTable, system
@@ -23,6 +24,7 @@ def build_raw_asset(source: SourceTable) -> dg.AssetsDefinition:
         description=f"{source.description} Loaded text-faithfully from {source.file_format} extracts "
         f"({source.encoding}) into raw.{source.raw_table}.",
         metadata={"primary_key": list(source.primary_key), "columns": list(source.columns)},
+        deps=[WORKING_COPY],
     )
     def load(context: dg.AssetExecutionContext, warehouse: DuckDBResource, extracts: ExtractsResource):
         with warehouse.get_connection() as con:

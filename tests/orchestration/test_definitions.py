@@ -40,6 +40,17 @@ def test_every_staging_model_reads_its_raw_table_and_publishing_comes_last(defs)
         assert model in everything_upstream
 
 
+def test_a_build_first_makes_its_working_copy_of_the_published_warehouse(defs):
+    """Whatever starts the job (`council build`, the schedule, the sensor), every step writes to
+    a fresh copy of the last published warehouse, never to a failed build's leftovers."""
+    graph = defs.resolve_asset_graph()
+    working_copy = dg.AssetKey(["build", "working_copy"])
+    after_copy = {k for k in graph.get_all_asset_keys() if working_copy in _ancestors(graph, k)}
+    for key in graph.get_all_asset_keys() - after_copy - {working_copy}:
+        # A seed has no upstream asset, but is built in the step that builds staging from raw.
+        assert defs.get_assets_def(key).keys & after_copy, key
+
+
 def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
     seen: set[dg.AssetKey] = set()
     todo = [key]

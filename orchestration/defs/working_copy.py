@@ -1,0 +1,29 @@
+"""The first step of every build: a fresh working copy of the last published warehouse.
+
+Every load, model and check writes to this copy; `published_warehouse` swaps it in only once all
+have passed (write-audit-publish). Each build, whether `council build`, the nightly schedule or
+the delivery sensor, starts from the last good warehouse, so nothing a failed build left
+half-done carries into the next, and extracts already published are not loaded again.
+"""
+
+import dagster as dg
+
+from warehouse.publishing import start_from_last_good
+from warehouse.settings import Settings
+
+WORKING_COPY = dg.AssetKey(["build", "working_copy"])
+
+
+@dg.asset(key=WORKING_COPY, group_name="publish", kinds={"duckdb"},
+          description="A fresh copy of the published warehouse for this build to write to (or none, "
+          "for the first build). Every raw load depends on it.")
+def working_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    copied = start_from_last_good(settings.warehouse, settings.build_warehouse)
+    context.log.info(f"{settings.build_warehouse}: " + (f"copied from {settings.warehouse}" if copied else "new"))
+    return dg.MaterializeResult(metadata={"path": str(settings.build_warehouse), "from_published": copied})
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[working_copy])
