@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import statsmodels.api as sm
 from sklearn.metrics import roc_auc_score
 
@@ -46,120 +47,167 @@ FLAG_SHARE = 0.05  # the share of households an officer's list holds
 POINTS_PER_DOUBLING_OF_ODDS = 20  # the usual scorecard scale: 20 points double the odds
 REASONS_SHOWN = 3
 
+# Every household on every reference date, with its facts: a temporary table for the length of a run.
+HOUSEHOLDS = "_prevention_households"
 _FEATURE_SQL = """
 with
-reference as (select cast(? as date) as on_date),
+reference as (
+    -- Each window's bounds once per reference date. A date plus or minus whole days, months or
+    -- years is a midnight timestamp, so a date is after it exactly when it is after its date.
+    select on_date,
+        cast(on_date - interval 45 day as date) as rent_from,
+        cast(on_date - interval 13 month as date) as council_tax_from,
+        cast(on_date - interval 2 year as date) as moved_from,
+        cast(on_date - interval 1 year as date) as year_before,
+        cast(on_date - interval 3 year as date) as three_years_before,
+        cast(on_date + interval 1 year as date) as year_after,
+    from (select unnest(cast(? as date[])) as on_date)
+),
 people_at_home as (
-    select distinct a.uprn, a.resident_id
-    from intermediate.int_resident_addresses a, reference
-    where a.started_on <= reference.on_date and a.ended_on >= reference.on_date
+    -- Who lives where on each date, and whether they moved there in the two years before: any
+    -- address period of theirs at that UPRN starting then, whether or not it is the current one.
+    select reference.on_date, a.uprn, a.resident_id,
+        bool_or(a.started_on > reference.moved_from) as moved_in_last_2_years,
+    from intermediate.int_resident_addresses a
+    join reference on a.started_on <= reference.on_date
+        and (a.ended_on >= reference.on_date or a.started_on > reference.moved_from)
+    group by reference.on_date, a.uprn, a.resident_id
+    having bool_or(a.ended_on >= reference.on_date)
+),
+rent as (
+    select reference.on_date, b.resident_id,
+        max(ra.arrears_balance) as rent_arrears_balance,
+        max(ra.weeks_in_arrears) as rent_weeks_in_arrears,
+        max(ra.recovery_stage_order) as rent_recovery_stage_order,
+    from staging.stg_housing__rent_arrears ra
+    join reference on ra.snapshot_on <= reference.on_date and ra.snapshot_on > reference.rent_from
+    join staging.stg_housing__tenancy_members tm on tm.tenancy_ref = ra.tenancy_ref
+    join marts.bridge_resident_source_record b on b.source_record_id = tm.person_ref and b.source_system = 'housing'
+    group by reference.on_date, b.resident_id
+),
+council_tax as (
+    select reference.on_date, b.resident_id,
+        max(ar.balance) as council_tax_balance,
+        max(ar.recovery_stage_order) as council_tax_recovery_stage_order,
+    from staging.stg_revenues__arrears ar
+    join reference on make_date(ar.financial_year_start + 1, 3, 31) < reference.on_date
+        and make_date(ar.financial_year_start + 1, 3, 31) >= reference.council_tax_from
+    join staging.stg_revenues__liable_parties lp on lp.account_ref = ar.account_ref
+    join marts.bridge_resident_source_record b on b.source_record_id = lp.party_ref and b.source_system = 'revenues'
+    group by reference.on_date, b.resident_id
+),
+reduction as (
+    select distinct reference.on_date, b.resident_id, true as council_tax_reduction
+    from staging.stg_revenues__discounts d
+    join reference on d.started_on <= reference.on_date and (d.ended_on is null or d.ended_on >= reference.on_date)
+    join staging.stg_revenues__liable_parties lp on lp.account_ref = d.account_ref
+    join marts.bridge_resident_source_record b on b.source_record_id = lp.party_ref and b.source_system = 'revenues'
+    where d.discount_code = 'CTR'
+),
+involvement as (
+    select reference.on_date, i.resident_id,
+        bool_or(i.service in ('children_in_need', 'child_protection', 'looked_after')
+            and i.started_on > reference.year_before
+            and i.started_on <= reference.on_date) as childrens_social_care_last_year,
+        bool_or(i.service = 'adult_social_care' and i.started_on <= reference.on_date
+            and coalesce(i.ended_on, reference.on_date) > reference.year_before) as adult_social_care_last_year,
+        bool_or(i.service = 'homelessness' and i.started_on > reference.three_years_before
+            and i.started_on <= reference.on_date) as previous_homelessness_approach,
+        bool_or(i.service = 'homelessness' and i.started_on > reference.on_date
+            and i.started_on <= reference.year_after) as approached_next_year
+    from marts.fct_service_involvement i
+    join reference on i.started_on <= reference.year_after
+    -- Only these services' involvements can make a fact true.
+    where i.service in ('children_in_need', 'child_protection', 'looked_after', 'adult_social_care', 'homelessness')
+    group by reference.on_date, i.resident_id
+),
+person_facts as (
+    -- One row per person and date with everything the council holds on them then.
+    select on_date, resident_id,
+        max(rent_arrears_balance) as rent_arrears_balance,
+        max(rent_weeks_in_arrears) as rent_weeks_in_arrears,
+        max(rent_recovery_stage_order) as rent_recovery_stage_order,
+        max(council_tax_balance) as council_tax_balance,
+        max(council_tax_recovery_stage_order) as council_tax_recovery_stage_order,
+        bool_or(council_tax_reduction) as council_tax_reduction,
+        bool_or(childrens_social_care_last_year) as childrens_social_care_last_year,
+        bool_or(adult_social_care_last_year) as adult_social_care_last_year,
+        bool_or(previous_homelessness_approach) as previous_homelessness_approach,
+        bool_or(approached_next_year) as approached_next_year,
+    from (
+        select * from rent
+        union all by name select * from council_tax
+        union all by name select * from reduction
+        union all by name select * from involvement
+    )
+    group by on_date, resident_id
 ),
 members as (
-    select p.uprn, p.resident_id, r.birth_date, r.sex, r.ethnic_group,
-        date_part('year', age(reference.on_date, r.birth_date)) as age
+    select p.*, r.sex, r.ethnic_group,
+        date_part('year', age(p.on_date, r.birth_date)) as age,
+        f.* exclude (on_date, resident_id),
     from people_at_home p
-    join intermediate.int_demand_residents r using (resident_id), reference
+    join intermediate.int_demand_residents r using (resident_id)
+    left join person_facts f on f.on_date = p.on_date and f.resident_id = p.resident_id
 ),
 households as (
-    select uprn,
+    select on_date, uprn,
         count(*) as members,
         count(*) filter (where age >= 18 or age is null) as adults,
         count(*) filter (where age < 18) as children,
         -- The reference person for the fairness report: the oldest adult.
-        first(resident_id order by age desc nulls last, resident_id) as reference_person
-    from members group by uprn
-),
-records as (
-    select b.resident_id, b.source_system, b.source_record_id
-    from marts.bridge_resident_source_record b
-    where b.resident_id in (select resident_id from members)
-),
-rent as (
-    select m.uprn,
-        max(ra.arrears_balance) > 0 as rent_arrears,
-        max(ra.weeks_in_arrears) >= 8 as rent_arrears_8_weeks,
-        max(ra.recovery_stage_order) >= 3 as rent_notice_or_court
-    from members m
-    join records rec on rec.resident_id = m.resident_id and rec.source_system = 'housing'
-    join staging.stg_housing__tenancy_members tm on tm.person_ref = rec.source_record_id
-    join staging.stg_housing__rent_arrears ra on ra.tenancy_ref = tm.tenancy_ref, reference
-    where ra.snapshot_on <= reference.on_date and ra.snapshot_on > reference.on_date - interval 45 day
-    group by m.uprn
-),
-council_tax as (
-    select m.uprn,
-        max(ar.balance) > 0 as council_tax_arrears,
-        max(ar.recovery_stage_order) >= 4 as council_tax_liability_order
-    from members m
-    join records rec on rec.resident_id = m.resident_id and rec.source_system = 'revenues'
-    join staging.stg_revenues__liable_parties lp on lp.party_ref = rec.source_record_id
-    join staging.stg_revenues__arrears ar on ar.account_ref = lp.account_ref, reference
-    where make_date(ar.financial_year_start + 1, 3, 31) < reference.on_date
-      and make_date(ar.financial_year_start + 1, 3, 31) >= reference.on_date - interval 13 month
-    group by m.uprn
-),
-reduction as (
-    select distinct m.uprn, true as council_tax_reduction
-    from members m
-    join records rec on rec.resident_id = m.resident_id and rec.source_system = 'revenues'
-    join staging.stg_revenues__liable_parties lp on lp.party_ref = rec.source_record_id
-    join staging.stg_revenues__discounts d on d.account_ref = lp.account_ref and d.discount_code = 'CTR', reference
-    where d.started_on <= reference.on_date and (d.ended_on is null or d.ended_on >= reference.on_date)
-),
-moves as (
-    select distinct p.uprn, true as moved_in_last_2_years
-    from people_at_home p
-    join intermediate.int_resident_addresses a on a.resident_id = p.resident_id and a.uprn = p.uprn, reference
-    where a.started_on > reference.on_date - interval 2 year and a.started_on <= reference.on_date
-),
-involvement as (
-    select m.uprn,
-        bool_or(i.service in ('children_in_need', 'child_protection', 'looked_after')
-            and i.started_on > reference.on_date - interval 1 year
-            and i.started_on <= reference.on_date) as childrens_social_care_last_year,
-        bool_or(i.service = 'adult_social_care' and i.started_on <= reference.on_date
-            and coalesce(i.ended_on, reference.on_date) > reference.on_date - interval 1 year) as adult_social_care_last_year,
-        bool_or(i.service = 'homelessness' and i.started_on > reference.on_date - interval 3 year
-            and i.started_on <= reference.on_date) as previous_homelessness_approach,
-        bool_or(i.service = 'homelessness' and i.started_on > reference.on_date
-            and i.started_on <= reference.on_date + interval 1 year) as approached_next_year
-    from members m
-    join marts.fct_service_involvement i on i.resident_id = m.resident_id, reference
-    where i.started_on <= reference.on_date + interval 1 year
-    group by m.uprn
+        first({'resident_id': resident_id, 'sex': sex, 'age': age, 'ethnic_group': ethnic_group}
+              order by age desc nulls last, resident_id) as reference,
+        max(rent_arrears_balance) > 0 as rent_arrears,
+        max(rent_weeks_in_arrears) >= 8 as rent_arrears_8_weeks,
+        max(rent_recovery_stage_order) >= 3 as rent_notice_or_court,
+        max(council_tax_balance) > 0 as council_tax_arrears,
+        max(council_tax_recovery_stage_order) >= 4 as council_tax_liability_order,
+        bool_or(council_tax_reduction) as council_tax_reduction,
+        bool_or(moved_in_last_2_years) as moved_in_last_2_years,
+        bool_or(childrens_social_care_last_year) as childrens_social_care_last_year,
+        bool_or(adult_social_care_last_year) as adult_social_care_last_year,
+        bool_or(previous_homelessness_approach) as previous_homelessness_approach,
+        bool_or(approached_next_year) as approached_next_year,
+    from members
+    group by on_date, uprn
 )
 select
-    h.uprn, prop.ward_code, h.members, h.adults, h.children, h.reference_person,
-    ref.sex as reference_sex, ref.age as reference_age, ref.ethnic_group as reference_ethnic_group,
-    coalesce(rent.rent_arrears, false) as rent_arrears,
-    coalesce(rent.rent_arrears_8_weeks, false) as rent_arrears_8_weeks,
-    coalesce(rent.rent_notice_or_court, false) as rent_notice_or_court,
-    coalesce(ct.council_tax_arrears, false) as council_tax_arrears,
-    coalesce(ct.council_tax_liability_order, false) as council_tax_liability_order,
-    coalesce(red.council_tax_reduction, false) as council_tax_reduction,
-    coalesce(mv.moved_in_last_2_years, false) as moved_in_last_2_years,
+    cast(h.on_date as timestamp_s) as reference_on,
+    h.uprn, prop.ward_code, h.members, h.adults, h.children, h.reference.resident_id as reference_person,
+    h.reference.sex as reference_sex, h.reference.age as reference_age,
+    h.reference.ethnic_group as reference_ethnic_group,
+    coalesce(h.rent_arrears, false) as rent_arrears,
+    coalesce(h.rent_arrears_8_weeks, false) as rent_arrears_8_weeks,
+    coalesce(h.rent_notice_or_court, false) as rent_notice_or_court,
+    coalesce(h.council_tax_arrears, false) as council_tax_arrears,
+    coalesce(h.council_tax_liability_order, false) as council_tax_liability_order,
+    coalesce(h.council_tax_reduction, false) as council_tax_reduction,
+    coalesce(h.moved_in_last_2_years, false) as moved_in_last_2_years,
     h.adults = 1 and h.children > 0 as single_adult_with_children,
     h.children >= 3 as three_or_more_children,
-    coalesce(inv.childrens_social_care_last_year, false) as childrens_social_care_last_year,
-    coalesce(inv.adult_social_care_last_year, false) as adult_social_care_last_year,
-    coalesce(inv.previous_homelessness_approach, false) as previous_homelessness_approach,
-    coalesce(inv.approached_next_year, false) as approached_next_year
+    coalesce(h.childrens_social_care_last_year, false) as childrens_social_care_last_year,
+    coalesce(h.adult_social_care_last_year, false) as adult_social_care_last_year,
+    coalesce(h.previous_homelessness_approach, false) as previous_homelessness_approach,
+    coalesce(h.approached_next_year, false) as approached_next_year
 from households h
-join members ref on ref.resident_id = h.reference_person and ref.uprn = h.uprn
 left join marts.dim_property prop on prop.uprn = h.uprn
-left join rent on rent.uprn = h.uprn
-left join council_tax ct on ct.uprn = h.uprn
-left join reduction red on red.uprn = h.uprn
-left join moves mv on mv.uprn = h.uprn
-left join involvement inv on inv.uprn = h.uprn
-order by h.uprn
 """
 
 
-def household_features(con: duckdb.DuckDBPyConnection, on_date: dt.date) -> pd.DataFrame:
-    frame = con.execute(_FEATURE_SQL, [on_date]).df()
-    frame.insert(0, "reference_on", pd.Timestamp(on_date))
-    return frame
+def household_features(con: duckdb.DuckDBPyConnection, on_dates: list[dt.date]) -> None:
+    """Every household's facts and outcome on each reference date, in one pass of the warehouse,
+    into the temporary table ``HOUSEHOLDS`` (one row per reference date and UPRN)."""
+    con.execute(f"create or replace temp table {HOUSEHOLDS} as {_FEATURE_SQL}", [sorted(set(on_dates))])
+
+
+def _features_on(con: duckdb.DuckDBPyConnection, on_dates: tuple[dt.date, ...], columns: list[str]) -> pd.DataFrame:
+    """Some columns of the households of some reference dates, date by date, each by UPRN."""
+    return con.execute(f"""
+        select {", ".join(columns)} from {HOUSEHOLDS}
+        where reference_on in (select unnest(cast(? as timestamp_s[])))
+        order by reference_on, uprn
+    """, [list(on_dates)]).df()
 
 
 def age_band(age: pd.Series) -> pd.Series:
@@ -185,14 +233,25 @@ class Scorecard:
         """The facts that raised each household's score most, in plain words."""
         points = self.points()
         raising = [f for f in FEATURES if points[f] > 0]
-        present = frame[raising].astype(bool).to_numpy()
         order = np.argsort(-points[raising].to_numpy(), kind="stable")
-        return ["; ".join([FEATURES[raising[i]] for i in order if row[i]][:REASONS_SHOWN]) for row in present]
+        ranked = [raising[i] for i in order]
+        # A household's reasons depend only on which of these facts it has: word each combination
+        # once (a few hundred) rather than each household (hundreds of thousands).
+        present = frame[ranked].astype(bool).to_numpy()
+        combinations, households = np.unique(present @ (1 << np.arange(len(ranked))), return_inverse=True)
+        words = np.array(["; ".join([FEATURES[f] for i, f in enumerate(ranked) if c >> i & 1][:REASONS_SHOWN])
+                          for c in combinations.tolist()], dtype=object)
+        return words[households.reshape(-1)].tolist()
 
 
 def fit(train: pd.DataFrame) -> tuple[Scorecard, object]:
-    x = sm.add_constant(train[list(FEATURES)].astype(float), has_constant="add")
-    y = train["approached_next_year"].astype(float)
+    # The design matrix column by column (column-major), as the scorecard has always been fitted:
+    # BLAS adds up in an order that follows the layout, and the coefficients stay the same to the bit.
+    x = np.empty((len(train), 1 + len(FEATURES)), order="F")
+    x[:, 0] = 1.0
+    for j, f in enumerate(FEATURES, start=1):
+        x[:, j] = train[f]
+    y = np.asarray(train["approached_next_year"], dtype=float)
     # A small ridge penalty keeps a rare fact (say, a liability order in a small borough) from
     # separating perfectly and its coefficient from running away; deterministic all the same.
     alpha = np.r_[0.0, np.full(len(FEATURES), 1.0 / len(y))]
@@ -330,11 +389,6 @@ def model_card(card: Scorecard, metrics: dict, gaps: dict, trained_on: tuple[dt.
 
 def run(con: duckdb.DuckDBPyConnection, out_dir: Path, scored_on: dt.date | None = None) -> dict:
     """Train, back-test, score the latest households and write the prevention schema and the card."""
-    train = pd.concat([household_features(con, d) for d in TRAIN_DATES], ignore_index=True)
-    card, _ = fit(train)
-    tested = rank(household_features(con, TEST_DATE), card)
-    metrics = backtest(tested)
-    fairness_table, gaps = fairness(tested)
     if scored_on is None:
         # The last month end every system's extract covers: open address periods run to the
         # extract that last reported them, so a later date would miss households.
@@ -342,16 +396,33 @@ def run(con: duckdb.DuckDBPyConnection, out_dir: Path, scored_on: dt.date | None
             select max(snapshot_on) from staging.stg_housing__rent_arrears
             where snapshot_on <= (select min(extract_date) from intermediate.int_person_records)
         """).fetchone()[0]
-    current = rank(household_features(con, scored_on), card)
-    scorecard = pd.DataFrame({
-        "feature": list(FEATURES), "description": list(FEATURES.values()),
-        "coefficient": card.coefficients.iloc[1:].to_numpy(), "points": card.points().to_numpy(),
-    })
-    at_risk = current.loc[current["flagged"], ["reference_on", "uprn", "ward_code", "members", "children",
-                                               "score", "probability", "rank", "reasons", *FEATURES]]
-    con.execute("create schema if not exists prevention")
-    for name, frame in {"scorecard": scorecard, "backtest_households": tested.drop(columns=["reference_person"]),
-                        "fairness": fairness_table, "households_at_risk": at_risk}.items():
+    household_features(con, [*TRAIN_DATES, TEST_DATE, scored_on])
+    try:
+        train = _features_on(con, TRAIN_DATES, [*FEATURES, "approached_next_year"])
+        card, _ = fit(train)
+        # Only what ranking and the back-test need comes out of the warehouse; the tables join the
+        # rest back in there.
+        tested = rank(_features_on(con, (TEST_DATE,), ["uprn", "reference_sex", "reference_age",
+                                                       "reference_ethnic_group", *FEATURES,
+                                                       "approached_next_year"]), card)
+        metrics = backtest(tested)
+        fairness_table, gaps = fairness(tested)
+        current = rank(_features_on(con, (scored_on,), ["uprn", *FEATURES]), card)
+        scorecard = pd.DataFrame({
+            "feature": list(FEATURES), "description": list(FEATURES.values()),
+            "coefficient": card.coefficients.iloc[1:].to_numpy(), "points": card.points().to_numpy(),
+        })
+        con.execute("create schema if not exists prevention")
+        _write_ranked(con, "prevention.backtest_households", TEST_DATE, tested, """
+            h.reference_on, h.uprn, h.ward_code, h.members, h.adults, h.children, h.reference_sex,
+            h.reference_age, h.reference_ethnic_group, {features}, h.approached_next_year,
+            r.probability, r.score, r.rank, r.flagged, r.reasons""")
+        _write_ranked(con, "prevention.households_at_risk", scored_on, current[current["flagged"]], """
+            h.reference_on, h.uprn, h.ward_code, h.members, h.children,
+            r.score, r.probability, r.rank, r.reasons, {features}""")
+    finally:
+        con.execute(f"drop table if exists {HOUSEHOLDS}")
+    for name, frame in {"scorecard": scorecard, "fairness": fairness_table}.items():
         replace_table(con, f"prevention.{name}", frame)
     metrics_row = pd.DataFrame([{**metrics, "trained_on": ",".join(d.isoformat() for d in TRAIN_DATES),
                                  "tested_on": TEST_DATE.isoformat(), "fairness_gaps": json.dumps(gaps)}])
@@ -368,5 +439,27 @@ def run(con: duckdb.DuckDBPyConnection, out_dir: Path, scored_on: dt.date | None
         "points": {f: int(p) for f, p in card.points().items()},
         "trained_on": [d.isoformat() for d in TRAIN_DATES], "tested_on": TEST_DATE.isoformat(),
     }, indent=2), encoding="utf-8")
-    return {"backtest": metrics, "fairness_gaps": gaps, "households_at_risk": len(at_risk),
+    return {"backtest": metrics, "fairness_gaps": gaps, "households_at_risk": int(current["flagged"].sum()),
             "scored_on": str(scored_on)}
+
+
+def _write_ranked(con: duckdb.DuckDBPyConnection, table: str, on_date: dt.date, ranked: pd.DataFrame,
+                  columns: str) -> None:
+    """Write ranked households as ``table``, in rank order, with their facts from ``HOUSEHOLDS``."""
+    scores = pa.table({
+        "uprn": pa.array(ranked["uprn"].to_numpy()), "probability": pa.array(ranked["probability"].to_numpy()),
+        "score": pa.array(ranked["score"].to_numpy()), "rank": pa.array(ranked["rank"].to_numpy()),
+        "flagged": pa.array(ranked["flagged"].to_numpy()), "reasons": pa.array(ranked["reasons"].tolist(), pa.string()),
+    })
+    features = ", ".join(f"h.{f}" for f in FEATURES)
+    con.register("_ranked", scores)
+    try:
+        con.execute(f"""
+            create or replace table {table} as
+            select {columns.format(features=features)}
+            from _ranked r
+            join {HOUSEHOLDS} h on h.reference_on = cast(? as timestamp_s) and h.uprn = r.uprn
+            order by r.rank
+        """, [on_date])
+    finally:
+        con.unregister("_ranked")
