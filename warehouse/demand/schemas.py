@@ -279,10 +279,13 @@ def validate(name: str, frame: pd.DataFrame) -> pa.errors.SchemaErrors | None:
     return None
 
 
-# mart -> the columns it is validated a slice at a time by. Each slice holds every promise its
-# mart makes; at 1,200,000 residents fct_cross_service_residents is 17 million rows and
-# fct_demand_events 30 million, too many for pandas and pandera's working copies within 16 GiB.
+# mart -> the columns it is validated a slice at a time by, when there are more rows to validate
+# than SLICE_ABOVE_ROWS. Each slice holds every promise its mart makes; at 1,200,000 residents
+# fct_cross_service_residents is 17 million rows and fct_demand_events 30 million, too many for
+# pandas and pandera's working copies within 16 GiB. The units a nightly build rebuilds are few
+# enough to validate at once, and each slice would be another scan.
 SLICED_BY = {"fct_demand_events": ("service", "year"), "fct_cross_service_residents": ("year",)}
+SLICE_ABOVE_ROWS = 4_000_000
 # What the models promise: a mart that passed under other promises is validated whole again.
 SCHEMA_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 _VALIDATED = "incremental_state.pandera_validated"
@@ -305,7 +308,8 @@ def validate_mart(con: duckdb.DuckDBPyConnection, name: str, build_id: str | Non
             where exists (select 1 from incremental_state.{name} as state where state.build_id = ? and {match})""",
                     [build_id])
         source = "rebuilt_units"
-    columns = SLICED_BY.get(name, ())
+    columns = SLICED_BY.get(name, ()) if con.execute(f"select count(*) from {source}").fetchone()[0] > SLICE_ABOVE_ROWS \
+        else ()
     where = " where " + " and ".join(f"{c} = ?" for c in columns) if columns else ""
     slices = (con.execute(f"select distinct {', '.join(columns)} from {source} order by all").fetchall()
               if columns else [()])
