@@ -27,8 +27,10 @@ One run, in this order:
      Dagster's own time between steps.
 
 4. ``incremental_s``: the last delta is delivered and `council build` runs again, its wall time.
-   This is today's nightly rebuild: it loads only the new files but recomputes staging, linkage
-   and marts in full; it is not yet a true incremental refresh.
+   This is the nightly rebuild: it loads only the new files, matches and relinks only changed
+   records, restages only the records the delta touches and rebuilds the large demand models
+   by unit (README, "Dagster"); the other intermediate models and marts, the prevention
+   scorecard and the checks of the smaller marts still run in full.
 
 ``peak_rss_mb`` is the larger of two measures of each build subprocess, over both builds:
 the highest sum of resident memory over the build's process tree (the Dagster process and its
