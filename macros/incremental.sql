@@ -44,11 +44,12 @@ create table if not exists incremental_state.current_build (build_id varchar);
     delete from {{ this }} as built using stale_units where {{ _keys_match('stale_units', 'built', keys) }};
     delete from {{ unit_state() }} as state using stale_units where {{ _keys_match('stale_units', 'state', keys) }};
     drop table stale_units;
+{% elif is_incremental() %}
+    -- Rows of a table no state describes: build every unit again.
+    delete from {{ this }};
+    create or replace table {{ unit_state() }} as
+    select {{ columns }}, input_digest, cast(null as varchar) as build_id from {{ units }} where false;
 {% else %}
-    {% if is_incremental() %}
-        -- Rows of a table no state describes: build every unit again.
-        delete from {{ this }};
-    {% endif %}
     create or replace table {{ unit_state() }} as
     select {{ columns }}, input_digest, cast(null as varchar) as build_id from {{ units }} where false;
 {% endif %}
