@@ -178,3 +178,11 @@
             on counted.breakdown = 'ward' and counted.category = ward_names.ward_code
     ) as rated
 {%- endmacro %}
+
+
+{#- The system whose address records a demand row's own address points into: council tax rows
+    name revenues addresses, every other service's a housing address. fct_demand_events locates
+    rows by it and int_demand_event_units digests the same lookup, so the two cannot drift. -#}
+{% macro demand_address_system(service) -%}
+    case {{ service }} when 'council_tax' then 'revenues' else 'housing' end
+{%- endmacro %}

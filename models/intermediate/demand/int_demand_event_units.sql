@@ -104,7 +104,7 @@ flow_rows as (
     left join resident_digests on bridge.resident_id = resident_digests.resident_id
     left join address_uprns
         on
-            address_uprns.source_system = case flow_events.service when 'council_tax' then 'revenues' else 'housing' end
+            address_uprns.source_system = {{ demand_address_system('flow_events.service') }}
             and flow_events.address_source_table = address_uprns.source_table
             and flow_events.address_record_id = address_uprns.source_record_id
     left join properties on address_uprns.uprn = properties.uprn
@@ -140,7 +140,7 @@ spell_rows as (
     left join resident_digests on unit_spells.resident_id = resident_digests.resident_id
     left join address_uprns
         on
-            address_uprns.source_system = case unit_spells.service when 'council_tax' then 'revenues' else 'housing' end
+            address_uprns.source_system = {{ demand_address_system('unit_spells.service') }}
             and unit_spells.address_source_table = address_uprns.source_table
             and unit_spells.address_record_id = address_uprns.source_record_id
     left join properties on address_uprns.uprn = properties.uprn

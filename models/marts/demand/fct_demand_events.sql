@@ -210,7 +210,7 @@ own_addressed as (
     from in_calendar
     left join address_uprns
         on
-            address_uprns.source_system = case in_calendar.service when 'council_tax' then 'revenues' else 'housing' end
+            address_uprns.source_system = {{ demand_address_system('in_calendar.service') }}
             and in_calendar.address_source_table = address_uprns.source_table
             and in_calendar.address_record_id = address_uprns.source_record_id
             and address_uprns.uprn is not null
