@@ -9,6 +9,7 @@ import hashlib
 import os
 import sys
 from collections.abc import Iterator, Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,10 @@ from warehouse.settings import REPO_ROOT
 # dagster-dbt runs `dbt` from PATH: make it this environment's dbt even when the venv is not activated.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
-dbt_project = DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT)
-# Always parse: analysts edit models and expect `council build` and `dagster dev` to see them.
-# `dbt parse` takes a few seconds, against a stale manifest's silent surprises.
-dbt_project.preparer.prepare(dbt_project)
+# Where `dbt build` will look for the partial parse to start from (dagster-dbt copies it from
+# DBT_TARGET_PATH into each run's own folder): the manifest must be parsed into the same place.
+dbt_project = DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT,
+                         target_path=os.environ.get("DBT_TARGET_PATH", "target"))
 
 
 class CouncilDbtTranslator(DagsterDbtTranslator):
@@ -65,6 +66,30 @@ def _code_digest() -> str:
 
 
 CODE_DIGEST = _code_digest()
+
+
+def _prepare_manifest() -> None:
+    """Parse the project unless its manifest was parsed from this very code, profile and settings.
+
+    Analysts edit models and expect `council build` and `dagster dev` to see them, so a stale
+    manifest is never used; but parsing an unchanged project again costs every build and every
+    code-location load several seconds. `dbt build` still parses for itself (partially)."""
+    manifest = dbt_project.manifest_path
+    parsed_with = manifest.with_name("manifest.parsed-with")
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("COUNCIL_", "DBT_")))
+    inputs = (CODE_DIGEST, (REPO_ROOT / "profiles.yml").read_bytes(), settings,
+              [metadata.version(p) for p in ("dbt-core", "dbt-duckdb", "dagster-dbt")])
+
+    def stamp() -> str:  # the manifest's own size and time too: `dbt docs generate` rewrites it
+        return hashlib.sha256(repr((inputs, manifest.stat().st_mtime_ns, manifest.stat().st_size)).encode()).hexdigest()
+
+    if manifest.exists() and parsed_with.exists() and parsed_with.read_text() == stamp():
+        return
+    dbt_project.preparer.prepare(dbt_project)
+    parsed_with.write_text(stamp())
+
+
+_prepare_manifest()
 _CODE_TABLE = "incremental_state.dbt_code"
 
 

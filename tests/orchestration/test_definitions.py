@@ -66,3 +66,26 @@ def test_the_nightly_schedule_sensor_and_build_job_exist(defs):
     assert defs.resolve_job_def("build_warehouse")
     assert defs.resolve_schedule_def("nightly_build").cron_schedule == "0 3 * * *"
     assert defs.resolve_sensor_def("new_extract_files")
+
+
+def test_the_dbt_project_is_parsed_again_only_when_its_manifest_could_be_stale(tmp_path):
+    """Loading the definitions skips `dbt parse` for a manifest parsed from the same code and
+    settings, and parses again when the manifest was rewritten or a setting changed."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "target"
+    manifest = target / "manifest.json"
+
+    def load(**settings: str) -> int:
+        env = {**os.environ, "DBT_TARGET_PATH": str(target), **settings}
+        subprocess.run([sys.executable, "-c", "import orchestration.defs.dbt"], env=env, check=True)
+        return manifest.stat().st_mtime_ns
+
+    parsed = load()
+    assert load() == parsed
+    manifest.write_text(manifest.read_text())  # as `dbt docs generate` rewrites it
+    reparsed = load()
+    assert reparsed != parsed
+    assert load() == reparsed
+    assert load(COUNCIL_AS_OF="2026-01-05") != reparsed
