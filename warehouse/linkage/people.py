@@ -273,8 +273,10 @@ def settings(config: LinkageConfig) -> dict:
 # --------------------------------------------------------------------------------- input
 def prepare_input(con: duckdb.DuckDBPyConnection) -> int:
     create_alias_table(con)
+    # A temp table: it lives only for this run, and writing 2.8 million rows of lists into the
+    # warehouse file cost 6 s of the 20 this step took at 1,200,000 residents.
     con.execute(f"""
-        create or replace table {INPUT} as
+        create or replace temp table {INPUT} as
         with addresses as (
             select pa.person_record_key, m.uprn, coalesce(g.postcode, ar.postcode) as postcode,
                    pa.started_on, pa.ended_on, p.extract_date
@@ -684,8 +686,11 @@ def _mark_records_to_rescore(con: duckdb.DuckDBPyConnection, incremental: bool) 
     else:
         con.execute("create or replace temp table _digests as select *, true as rescore from _digests")
         con.execute("create or replace temp table _removed (unique_id varchar)")
-    con.execute(f"""create or replace table {INPUT} as
-        select i.*, d.rescore from {INPUT} i join _digests d using (unique_id)""")
+    # A column added in place, set only where it is true: rewriting the whole input to add it
+    # took 6 s at 1,200,000 residents for the 1% of records a night changes.
+    con.execute(f"alter table {INPUT} add column rescore boolean default {'false' if incremental else 'true'}")
+    if incremental:
+        con.execute(f"update {INPUT} set rescore = true where unique_id in (select unique_id from _digests where rescore)")
 
 
 def _score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, model: dict, *,
