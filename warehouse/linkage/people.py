@@ -700,7 +700,10 @@ def _score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, model: dict, *
     from splink import DuckDBAPI, Linker
 
     settings_used = json.loads(json.dumps(model))
+    source = INPUT
     if only_changed:
+        _neighbours(con, settings_used["blocking_rules_to_generate_predictions"])
+        source = "_score_input"
         # Every blocking rule finds the same pairs as before, less those of two unchanged records.
         # Two rules, not one with "l.rescore or r.rescore": a condition on one side is filtered
         # before the join, so each joins the few changed records to the rest.
@@ -709,7 +712,7 @@ def _score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, model: dict, *
             for rule in settings_used["blocking_rules_to_generate_predictions"]
             for side in ("l.rescore", "r.rescore and not l.rescore")
         ]
-    linker = Linker(INPUT, settings_used, DuckDBAPI(connection=con))
+    linker = Linker(source, settings_used, DuckDBAPI(connection=con))
     for column in TF_COLUMNS:
         if frozen_term_frequencies:
             con.execute(f"create or replace temp table _tf_{column} as select * from {STATE}.term_frequencies_{column}")
@@ -735,6 +738,27 @@ def _score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, model: dict, *
         {kept}
     """)
     predictions.drop_table_from_database_and_remove_from_cache()
+
+
+def _neighbours(con: duckdb.DuckDBPyConnection, rules: list[dict]) -> None:
+    """``_score_input``: the changed records and every record a blocking rule pairs with one.
+
+    Splink otherwise prepares and blocks the whole input (11 s at 1,200,000 residents) to find
+    the pairs of the 1% of records that changed. Each pair it scores touches a changed record and
+    satisfies a rule, so both its records are here; and with the term frequencies frozen, a pair's
+    score reads nothing but the two records. So the pairs and their scores are the same."""
+    found = [f"select unique_id from {INPUT} where rescore"]
+    for rule in rules:
+        table = INPUT
+        for column in rule.get("arrays_to_explode") or []:
+            table = f"(select * replace (unnest({column}) as {column}) from {table})"
+        for side, other in (("l", "r"), ("r", "l")):
+            found.append(f"select {other}.unique_id from {table} l join {table} r "
+                         f"on ({rule['blocking_rule']}) and {side}.rescore")
+    con.execute(f"""
+        create or replace temp table _score_input as
+        select * from {INPUT} where unique_id in ({" union ".join(found)})
+    """)
 
 
 def _mark_records_to_recluster(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
