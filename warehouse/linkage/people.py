@@ -293,14 +293,16 @@ def prepare_input(con: duckdb.DuckDBPyConnection) -> int:
             join intermediate.int_person_records p using (person_record_key)
             left join {SCHEMA}.address_matches m using (address_record_key)
         ),
+        -- list_distinct(list(x)), not list(distinct x), in the aggregates here: every list is sorted
+        -- or only searched afterwards, and DuckDB's distinct aggregates cost a hash table each.
         -- Who else left (arrived at) the same UPRN on the same day: an equi-join on the UPRN and
         -- the day, so its size follows the households, not the borough.
         companions as (
             select person_record_key,
-                   list(distinct signature) filter (where moved = 'left') as left_with,
-                   list(distinct signature) filter (where moved = 'arrived') as arrived_with,
-                   list(distinct moved_on) filter (where moved = 'left') as left_with_company_days,
-                   list(distinct moved_on) filter (where moved = 'arrived') as arrived_with_company_days,
+                   list_distinct(list(signature) filter (where moved = 'left')) as left_with,
+                   list_distinct(list(signature) filter (where moved = 'arrived')) as arrived_with,
+                   list_distinct(list(moved_on) filter (where moved = 'left')) as left_with_company_days,
+                   list_distinct(list(moved_on) filter (where moved = 'arrived')) as arrived_with_company_days,
             from (
                 -- A companion under one's own name may be oneself in another system, or a
                 -- same-named parent or child: only a differently named companion counts.
@@ -318,13 +320,13 @@ def prepare_input(con: duckdb.DuckDBPyConnection) -> int:
             select
                 person_record_key,
                 -- Closed periods only: an open one has not ended, so it is no move.
-                list(distinct ended_on) filter (where ended_on is not null) as moved_out_days,
-                list(distinct started_on) filter (where started_on is not null) as moved_in_days,
+                list_distinct(list(ended_on) filter (where ended_on is not null)) as moved_out_days,
+                list_distinct(list(started_on) filter (where started_on is not null)) as moved_in_days,
                 -- The record's last day, when every period is closed, and its first: blocking keys.
                 case when count(*) = count(ended_on) then max(ended_on) end as moved_out_on,
                 min(started_on) as moved_in_on,
-                list(distinct uprn) filter (where uprn is not null) as uprns,
-                list(distinct postcode) filter (where postcode is not null) as postcodes,
+                list_distinct(list(uprn) filter (where uprn is not null)) as uprns,
+                list_distinct(list(postcode) filter (where postcode is not null)) as postcodes,
                 list_distinct(flatten(list([uprn || '+' || started_on, uprn || '-' || ended_on])
                     filter (where uprn is not null))) as tenures,
                 min(started_on) as lived_from,
