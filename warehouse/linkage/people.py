@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -754,7 +755,10 @@ def _neighbours(con: duckdb.DuckDBPyConnection, rules: list[dict]) -> None:
         table = INPUT
         for column in rule.get("arrays_to_explode") or []:
             table = f"(select * replace (unnest({column}) as {column}) from {table})"
-        for side, other in (("l", "r"), ("r", "l")):
+        # A rule of equalities column by column pairs both ways alike: one side is enough.
+        conditions = re.split(r"\s+and\s+", re.sub(r'[()"]', "", rule["blocking_rule"]), flags=re.IGNORECASE)
+        symmetric = all(re.fullmatch(r"l\.(\w+) = r\.\1", c.strip()) for c in conditions)
+        for side, other in (("l", "r"),) if symmetric else (("l", "r"), ("r", "l")):
             found.append(f"select {other}.unique_id from {table} l join {table} r "
                          f"on ({rule['blocking_rule']}) and {side}.rescore")
     con.execute(f"""
