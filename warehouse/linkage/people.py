@@ -868,7 +868,10 @@ def _candidate_links(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> N
                    or damerau_levenshtein(l.surname_std, r.surname_std) <= 2
                    or (coalesce(l.sex, '') <> 'M' and coalesce(r.sex, '') <> 'M'))
         )
-        select key_l, key_r, string_agg(distinct rule, '; ' order by rule) as rule from found group by key_l, key_r
+        -- What string_agg(distinct rule, '; ' order by rule) gives, without an ordered distinct
+        -- aggregate in each of 1.2 million groups (2.8 s of 3.6 at 1,200,000 residents).
+        select key_l, key_r, array_to_string(list_sort(list_distinct(list(rule))), '; ') as rule
+        from found group by key_l, key_r
     """)
     # Priority 3 (an analyst accepted the pair) overrides everything; 2 (a shared valid
     # identifier) respects only analysts' rejections; 1 (the model, a household) respects
