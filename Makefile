@@ -15,9 +15,9 @@ DATA ?= data
 # The demo borough's last extract is dated 2026-01-05: judge its freshness on that day.
 DEMO_AS_OF ?= 2026-01-05
 export UV_LINK_MODE := copy
-# Compile every installed module once, at install: where PYTHONDONTWRITEBYTECODE is set (it is on
-# our CI machines) Python would otherwise compile dagster, dbt and pandas again in every process,
-# several seconds for each build and each dbt step.
+# Compile every installed module once, at install: where PYTHONDONTWRITEBYTECODE is set (it was on
+# the machine the benchmarks ran on) Python would otherwise compile dagster, dbt and pandas again in
+# every process, several seconds for each build and each dbt step.
 export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 

@@ -81,7 +81,8 @@ def _prepare_manifest() -> None:
               [metadata.version(p) for p in ("dbt-core", "dbt-duckdb", "dagster-dbt")])
 
     def stamp() -> str:  # the manifest's own size and time too: `dbt docs generate` rewrites it
-        return hashlib.sha256(repr((inputs, manifest.stat().st_mtime_ns, manifest.stat().st_size)).encode()).hexdigest()
+        written = manifest.stat()
+        return hashlib.sha256(repr((inputs, written.st_mtime_ns, written.st_size)).encode()).hexdigest()
 
     if manifest.exists() and parsed_with.exists() and parsed_with.read_text() == stamp():
         return
