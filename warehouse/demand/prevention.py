@@ -210,6 +210,16 @@ def _features_on(con: duckdb.DuckDBPyConnection, on_dates: tuple[dt.date, ...], 
     """, [list(on_dates)]).df()
 
 
+def _fact_counts_on(con: duckdb.DuckDBPyConnection, on_dates: tuple[dt.date, ...]) -> pd.DataFrame:
+    """``fact_counts`` of the households of some reference dates, counted in the warehouse."""
+    columns = ", ".join([*FEATURES, "approached_next_year"])
+    return con.execute(f"""
+        select {columns}, count(*) as households from {HOUSEHOLDS}
+        where reference_on in (select unnest(cast(? as timestamp_s[])))
+        group by all order by all
+    """, [list(on_dates)]).df()
+
+
 def age_band(age: pd.Series) -> pd.Series:
     bands = pd.cut(age, [-1, 24, 34, 49, 64, 200], labels=["18-24", "25-34", "35-49", "50-64", "65+"])
     return bands.cat.add_categories("Not known").fillna("Not known").astype(str)
@@ -244,18 +254,31 @@ class Scorecard:
         return words[households.reshape(-1)].tolist()
 
 
-def fit(train: pd.DataFrame) -> tuple[Scorecard, object]:
-    # The design matrix column by column (column-major), as the scorecard has always been fitted:
-    # BLAS adds up in an order that follows the layout, and the coefficients stay the same to the bit.
-    x = np.empty((len(train), 1 + len(FEATURES)), order="F")
+def fact_counts(households: pd.DataFrame) -> pd.DataFrame:
+    """How many households had each combination of facts and outcome (``households``), in the
+    order of the combinations: what the scorecard is fitted on."""
+    columns = [*FEATURES, "approached_next_year"]
+    return households.groupby(columns, sort=True).size().rename("households").reset_index()
+
+
+def fit(counts: pd.DataFrame) -> tuple[Scorecard, object]:
+    """The scorecard fitted on ``fact_counts``. With yes/no facts only, households with the same
+    facts and outcome add the same term to the likelihood, so one row per combination, weighted
+    by its count, has the very likelihood of one row per household: a few thousand rows instead
+    of millions."""
+    x = np.empty((len(counts), 1 + len(FEATURES)))
     x[:, 0] = 1.0
     for j, f in enumerate(FEATURES, start=1):
-        x[:, j] = train[f]
-    y = np.asarray(train["approached_next_year"], dtype=float)
+        x[:, j] = counts[f]
+    y = np.asarray(counts["approached_next_year"], dtype=float)
+    weights = np.asarray(counts["households"], dtype=float)
     # A small ridge penalty keeps a rare fact (say, a liability order in a small borough) from
-    # separating perfectly and its coefficient from running away; deterministic all the same.
+    # separating perfectly and its coefficient from running away; deterministic all the same. The
+    # penalty is half the squared coefficients against the whole log-likelihood, which statsmodels
+    # divides by the number of rows (combinations, not households): so alpha is one over the rows.
     alpha = np.r_[0.0, np.full(len(FEATURES), 1.0 / len(y))]
-    result = sm.GLM(y, x, family=sm.families.Binomial()).fit_regularized(alpha=alpha, L1_wt=0.0)
+    model = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=weights)
+    result = model.fit_regularized(alpha=alpha, L1_wt=0.0)
     coefficients = pd.Series(np.asarray(result.params), index=["intercept", *FEATURES])
     return Scorecard(coefficients), result
 
@@ -398,7 +421,7 @@ def run(con: duckdb.DuckDBPyConnection, out_dir: Path, scored_on: dt.date | None
         """).fetchone()[0]
     household_features(con, [*TRAIN_DATES, TEST_DATE, scored_on])
     try:
-        train = _features_on(con, TRAIN_DATES, [*FEATURES, "approached_next_year"])
+        train = _fact_counts_on(con, TRAIN_DATES)
         card, _ = fit(train)
         # Only what ranking and the back-test need comes out of the warehouse; the tables join the
         # rest back in there.
@@ -427,7 +450,7 @@ def run(con: duckdb.DuckDBPyConnection, out_dir: Path, scored_on: dt.date | None
     metrics_row = pd.DataFrame([{**metrics, "trained_on": ",".join(d.isoformat() for d in TRAIN_DATES),
                                  "tested_on": TEST_DATE.isoformat(), "fairness_gaps": json.dumps(gaps)}])
     replace_table(con, "prevention.backtest", metrics_row)
-    card_text = model_card(card, metrics, gaps, TRAIN_DATES, TEST_DATE, scored_on, len(train))
+    card_text = model_card(card, metrics, gaps, TRAIN_DATES, TEST_DATE, scored_on, int(train["households"].sum()))
     # The card travels inside the published warehouse too, so the app shows the card of the very
     # model whose list it shows.
     con.execute("create or replace table prevention.model_card as select ? as markdown", [card_text])
