@@ -301,21 +301,22 @@ def validate_mart(con: duckdb.DuckDBPyConnection, name: str, build_id: str | Non
     the builds that built them. A passing validation is remembered for the next build."""
     keys = _unit_keys(con, name) if build_id else []
     partial = bool(keys) and _passed_before(con, name)
-    source = f"marts.{name}"
+    source, params = f"marts.{name}", []
     if partial:
-        match = " and ".join(f"state.{k} = mart.{k}" for k in keys)
-        con.execute(f"""create or replace temp table rebuilt_units as select mart.* from marts.{name} as mart
-            where exists (select 1 from incremental_state.{name} as state where state.build_id = ? and {match})""",
-                    [build_id])
-        source = "rebuilt_units"
-    columns = SLICED_BY.get(name, ()) if con.execute(f"select count(*) from {source}").fetchone()[0] > SLICE_ABOVE_ROWS \
-        else ()
+        # A semi join on the units built, read straight into the frame: the same rows through a
+        # temporary table, or through a correlated "exists", took three times as long.
+        match = " and ".join(f"built.{k} = mart.{k}" for k in keys)
+        source = f"""(select mart.* from marts.{name} as mart semi join (
+            select {", ".join(keys)} from incremental_state.{name} where build_id = ?) as built on {match})"""
+        params = [build_id]
+    columns = SLICED_BY.get(name, ()) \
+        if con.execute(f"select count(*) from {source}", params).fetchone()[0] > SLICE_ABOVE_ROWS else ()
     where = " where " + " and ".join(f"{c} = ?" for c in columns) if columns else ""
-    slices = (con.execute(f"select distinct {', '.join(columns)} from {source} order by all").fetchall()
+    slices = (con.execute(f"select distinct {', '.join(columns)} from {source} order by all", params).fetchall()
               if columns else [()])
     rows, failures = 0, {}
     for values in slices:
-        frame = read_mart(con, f"select * from {source}{where}", list(values))
+        frame = read_mart(con, f"select * from {source}{where}", [*params, *values])
         rows += len(frame)
         errors = validate(name, frame)
         del frame
@@ -325,8 +326,6 @@ def validate_mart(con: duckdb.DuckDBPyConnection, name: str, build_id: str | Non
             for (column, check), n in failed.items():
                 key = f"{column if isinstance(column, str) else 'table'}: {check}"
                 failures[key] = failures.get(key, 0) + int(n)
-    if partial:
-        con.execute("drop table rebuilt_units")
     if keys and not failures:
         con.execute(f"insert or replace into {_VALIDATED} values (?, ?)", [name, SCHEMA_DIGEST])
     return Validation(rows, failures, whole=not partial)
