@@ -29,10 +29,16 @@ incremental_state.{{ this.identifier }}{{ suffix }}
 {%- endmacro %}
 
 
-{% macro forget_changed_units(units, keys) %}
-{%- set columns = keys | join(', ') -%}
+{#- The schema and the build's name every unit state needs (also on-run-start, dbt_project.yml). -#}
+{% macro ensure_unit_state() -%}
 create schema if not exists incremental_state;
 create table if not exists incremental_state.current_build (build_id varchar);
+{%- endmacro %}
+
+
+{% macro forget_changed_units(units, keys) %}
+{%- set columns = keys | join(', ') -%}
+{{ ensure_unit_state() }}
 {% if is_incremental() and adapter.get_relation(this.database, 'incremental_state', this.identifier) %}
     -- Units built from other inputs than they have now, or gone.
     create or replace temp table stale_units as
