@@ -115,6 +115,14 @@ def test_a_nightly_build_validates_only_the_units_it_rebuilt_once_the_whole_mart
     con.execute("update incremental_state.fct_cross_service_residents set build_id = 'tonight'")
     assert validate("tonight").failures != {}
 
+    # More rebuilt rows than one frame should hold: a slice (a year) at a time, the same verdict.
+    at_once = validate("tonight")
+    monkeypatch.setattr(schemas, "SLICE_ABOVE_ROWS", 0)
+    sliced = validate("tonight")
+    assert (sliced.rows, sliced.failures, sliced.whole) == (at_once.rows, at_once.failures, False)
+    assert sliced.rows == 3 and sliced.failures
+    monkeypatch.undo()
+
     # Other promises than the ones the mart passed under: every row again.
     con.execute("update marts.fct_cross_service_residents set services_known_to = 2 where year = 2024 and unit_id = '1'")
     con.execute("update marts.fct_cross_service_residents set services_known_to = 1 where year = 2025")
