@@ -1,5 +1,5 @@
-"""`council bench` on a tiny borough: every figure is there, the stages add up to the build, and
-the nightly build really is the full build plus the last delta."""
+"""`council bench` on a tiny borough: every figure is there, the stages add up to the build, the
+nightly build really is the full build plus the last delta, and bench/nightly.py repeats it."""
 
 from __future__ import annotations
 
@@ -72,6 +72,27 @@ def test_the_nightly_build_adds_only_the_last_delta(bench):
         ]
     assert dates == [["2025-12-01", "2025-12-15"], ["2025-12-01", "2025-12-15", "2026-01-05"]]
     assert 0 < figures["delta_changed_share"] < 1
+
+
+def test_the_nightly_runs_again_from_what_the_full_build_left(bench):
+    _, _, work = bench
+    result = subprocess.run([sys.executable, "bench/nightly.py", "--work", str(work)], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=1200, check=False)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    again = json.loads(result.stdout.strip().splitlines()[-1])
+    assert again["incremental_s"] > 0 and "dbt_marts" in again["longest_steps_s"]
+    # The same delivery on the same warehouse and state: the same residents, ids and demand rows.
+    with duckdb.connect() as con:
+        con.execute(f"attach '{work / 'data' / 'warehouse.duckdb'}' as bench (read_only)")
+        con.execute(f"attach '{work / 'nightly-again' / 'data' / 'warehouse.duckdb'}' as again (read_only)")
+        for table in ("linkage.resident_records", "marts.dim_resident", "marts.fct_demand_events"):
+            rows, differing = con.execute(f"""
+                select (select count(*) from bench.{table}), count(*) from (
+                    (select * from bench.{table} except all select * from again.{table})
+                    union all (select * from again.{table} except all select * from bench.{table}))""").fetchone()
+            assert rows > 0 and differing == 0, table
+        (builds,) = con.execute("select count(*) from bench.audit.builds").fetchone()
+    assert builds == 2  # the bench's own warehouse was not built again
 
 
 def test_dbt_test_time_counts_overlapping_tests_once(tmp_path):

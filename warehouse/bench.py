@@ -27,6 +27,8 @@ One run, in this order:
      Dagster's own time between steps.
 
 4. ``incremental_s``: the last delta is delivered and `council build` runs again, its wall time.
+   What it reads besides the extracts is kept first (``before_nightly/``), so that
+   bench/nightly.py can run the same nightly again with other code.
    This is the nightly rebuild: it loads only the new files, matches and relinks only changed
    records, restages only the records the delta touches and rebuilds the large demand models
    by unit (README, "Dagster"); the other intermediate models and marts, the prevention
@@ -47,6 +49,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import threading
@@ -109,6 +112,7 @@ def run(residents: int, work: Path, seed: int = 42, progress: Progress = lambda 
     progress(f"full build of the extracts of {', '.join(sorted(_dates(first)))} ...")
     full = build(data, work, "full_build", progress)
 
+    keep_before_nightly(data, work)
     deliver(borough, data, nightly)
     progress(f"nightly build after the delivery of {', '.join(sorted(_dates(nightly)))} ...")
     nightly_build = build(data, work, "nightly_build", progress)
@@ -167,6 +171,33 @@ def deliver(borough: Path, data: Path, folders: list[Path]) -> None:
         target = data / folder.relative_to(borough)
         target.parent.mkdir(parents=True, exist_ok=True)
         folder.rename(target)
+
+
+BEFORE_NIGHTLY = "before_nightly"
+
+
+def keep_before_nightly(data: Path, work: Path) -> None:
+    """Keep what the nightly build reads besides the extracts and the warehouse, as the full build
+    left it, so bench/nightly.py can run the same nightly again: the state (resident ids, audit)
+    and the cache (the prepared gazetteer). The warehouse itself stays in data/releases/."""
+    kept = work / BEFORE_NIGHTLY
+    for folder in ("state", "cache"):
+        if (data / folder).exists():
+            shutil.copytree(data / folder, kept / folder)
+
+
+def step_seconds(dagster_home: Path) -> dict[str, float]:
+    """Each step of the newest run in ``dagster_home`` and its seconds, the longest first."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    try:
+        run_id = instance.get_runs(limit=1)[0].run_id
+        steps = [(s.step_key, s.end_time - s.start_time) for s in instance.get_run_step_stats(run_id)
+                 if s.start_time is not None and s.end_time is not None]
+    finally:
+        instance.dispose()
+    return {step: round(seconds, 2) for step, seconds in sorted(steps, key=lambda s: -s[1])}
 
 
 # --- the I/O floor --------------------------------------------------------------------------
