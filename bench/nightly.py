@@ -44,8 +44,8 @@ def _link_tree(source: Path, target: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--work", type=Path, required=True)
-    parser.add_argument("--scratch", type=Path)
+    parser.add_argument("--work", type=Path, required=True, help="a folder `council bench --work` filled")
+    parser.add_argument("--scratch", type=Path, help="where to build (default WORK/nightly-again); emptied first")
     args = parser.parse_args()
     work = args.work.resolve()
     kept, releases = work / BEFORE_NIGHTLY, sorted((work / "data" / "releases").glob("*.duckdb"))
