@@ -81,6 +81,7 @@ class BuildRun:
     peak_tree_rss_mb: int  # sampled sum over the process tree
     peak_process_rss_mb: int  # exact peak of the largest single process
     stages: dict[str, float]
+    steps: dict[str, float]  # each Dagster step's seconds, the longest first
     load_average: tuple[float, float]  # 1-minute load average at the start and at the end
 
 
@@ -186,20 +187,6 @@ def keep_before_nightly(data: Path, work: Path) -> None:
             shutil.copytree(data / folder, kept / folder)
 
 
-def step_seconds(dagster_home: Path) -> dict[str, float]:
-    """Each step of the newest run in ``dagster_home`` and its seconds, the longest first."""
-    import dagster as dg
-
-    instance = dg.DagsterInstance.from_config(str(dagster_home))
-    try:
-        run_id = instance.get_runs(limit=1)[0].run_id
-        steps = [(s.step_key, s.end_time - s.start_time) for s in instance.get_run_step_stats(run_id)
-                 if s.start_time is not None and s.end_time is not None]
-    finally:
-        instance.dispose()
-    return {step: round(seconds, 2) for step, seconds in sorted(steps, key=lambda s: -s[1])}
-
-
 # --- the I/O floor --------------------------------------------------------------------------
 
 
@@ -274,17 +261,18 @@ def build(data: Path, work: Path, label: str, progress: Progress) -> BuildRun:
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise BenchError(f"{label.replace('_', ' ')} failed (exit status {process.returncode}); see {log}")
-    stages = stage_seconds(home, dbt_target, seconds)
+    stages, steps = stage_seconds(home, dbt_target, seconds)
     run = BuildRun(seconds=seconds, peak_tree_rss_mb=round(sampler.peak_bytes / 2**20),
                    peak_process_rss_mb=round(usage.ru_maxrss / 1024),  # ru_maxrss is in KiB
-                   stages=stages, load_average=(round(load_before, 1), round(os.getloadavg()[0], 1)))
+                   stages=stages, steps=steps, load_average=(round(load_before, 1), round(os.getloadavg()[0], 1)))
     progress(f"  {seconds:,.1f} s: " + ", ".join(f"{k} {v:,.1f} s" for k, v in stages.items())
              + f"; peak {max(run.peak_tree_rss_mb, run.peak_process_rss_mb):,} MB")
     return run
 
 
-def stage_seconds(dagster_home: Path, dbt_target: Path, total_s: float) -> dict[str, float]:
-    """Split the newest run in ``dagster_home`` into load, linkage, models, checks and other."""
+def stage_seconds(dagster_home: Path, dbt_target: Path, total_s: float) -> tuple[dict[str, float], dict[str, float]]:
+    """Split the newest run in ``dagster_home`` into load, linkage, models, checks and other; and
+    each of its steps' seconds, the longest first."""
     import dagster as dg
 
     instance = dg.DagsterInstance.from_config(str(dagster_home))
@@ -311,7 +299,8 @@ def stage_seconds(dagster_home: Path, dbt_target: Path, total_s: float) -> dict[
             seconds[_stage_of(layers.get(step, set()))] += step_time
     # Everything no stage claims: start-up, the publish step, Dagster between steps.
     seconds["other"] = total_s - sum(seconds[stage] for stage in STAGES if stage != "other")
-    return {k: round(v, 2) for k, v in seconds.items()}
+    steps = {step: round(step_time, 2) for step, step_time in sorted(step_s.items(), key=lambda s: -s[1])}
+    return {k: round(v, 2) for k, v in seconds.items()}, steps
 
 
 def _stage_of(layers: set[str]) -> str:
