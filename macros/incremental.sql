@@ -29,7 +29,7 @@ incremental_state.{{ this.identifier }}{{ suffix }}
 {%- endmacro %}
 
 
-{#- The schema and the build's name every unit state needs (also on-run-start, dbt_project.yml). -#}
+{#- The schema and the build's name every unit state needs (on-run-start, dbt_project.yml). -#}
 {% macro ensure_unit_state() -%}
 create schema if not exists incremental_state;
 create table if not exists incremental_state.current_build (build_id varchar);
@@ -38,7 +38,6 @@ create table if not exists incremental_state.current_build (build_id varchar);
 
 {% macro forget_changed_units(units, keys) %}
 {%- set columns = keys | join(', ') -%}
-{{ ensure_unit_state() }}
 {% if is_incremental() and adapter.get_relation(this.database, 'incremental_state', this.identifier) %}
     -- Units built from other inputs than they have now, or gone.
     create or replace temp table stale_units as

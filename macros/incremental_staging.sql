@@ -36,7 +36,7 @@
 {%- endmacro %}
 
 
-{#- A pre-hook: the state table exists before an incremental build reads it. -#}
+{#- The state table, made before any model reads it (on-run-start, dbt_project.yml). -#}
 {% macro ensure_staged_files() -%}
     create schema if not exists staging_state;
     create table if not exists {{ staged_files() }} (model varchar, source_file varchar, file_sha256 varchar);
@@ -125,7 +125,6 @@
 
 {#- A post-hook: the files the table now holds, after a full build or an incremental one. -#}
 {% macro remember_staged_files() -%}
-    {{ ensure_staged_files() }}
     delete from {{ staged_files() }} where model = '{{ this.identifier }}';
     insert into {{ staged_files() }}
     select distinct '{{ this.identifier }}', _source_file, _file_sha256 from {{ _restage_raw_relation() }};
