@@ -19,7 +19,7 @@ RESIDENTS = 1500
 COUNCIL = [sys.executable, "-m", "warehouse.cli"]
 DBT = Path(sys.executable).parent / "dbt"
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
-INCREMENTAL_MODELS = ("fct_cross_service_residents", "fct_demand_events", "int_demand_snapshots")
+INCREMENTAL_MODELS = ("dim_resident", "fct_cross_service_residents", "fct_demand_events", "int_demand_snapshots")
 
 
 def run(args: list, env: dict) -> None:

@@ -1,9 +1,21 @@
-{{ config(materialized='table', schema='marts') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    schema='marts',
+    pre_hook="{{ forget_changed_units(ref('int_resident_units'), ['resident_id']) }}",
+    post_hook="{{ remember_units(ref('int_resident_units'), ['resident_id']) }}",
+) }}
+
+{#- One row per resident, with the details most of their records agree on. Incremental by
+    resident: a nightly build rebuilds the residents whose records, addresses or services changed
+    (int_resident_units, macros/incremental.sql). -#}
 
 with
 
 resident_records as (
     select * from {{ source('linkage', 'resident_records') }}
+    where {{ unit_is_to_build(['resident_id'], ['resident_records.resident_id']) }}
 ),
 
 person_records as (
@@ -11,11 +23,13 @@ person_records as (
 ),
 
 resident_addresses as (
-    select * from {{ ref('int_resident_addresses') }}
+    select * from {{ ref('int_resident_addresses') }} as addresses
+    where {{ unit_is_to_build(['resident_id'], ['addresses.resident_id']) }}
 ),
 
 episodes as (
-    select * from {{ ref('fct_service_involvement') }}
+    select * from {{ ref('fct_service_involvement') }} as involvement
+    where {{ unit_is_to_build(['resident_id'], ['involvement.resident_id']) }}
 ),
 
 records as (
