@@ -21,42 +21,34 @@
     borough-wide, under each demographic breakdown (a missing category as 'Unknown') and under
     each service breakdown it has (a missing category as 'Not recorded'). Summed as decimals
     (amounts are counts or money in pence): a sum of doubles depends on the order the threads
-    add them, and a rebuild must give the very same figures. -#}
+    add them, and a rebuild must give the very same figures. Each breakdown is summed straight
+    from `events` (read it through a CTE that is not materialized): a few small aggregates over
+    the millions of rows took half the time of one over every combination of categories, or of
+    one over every row repeated under each breakdown. -#}
 {% macro demand_counted(events, grain) -%}
     {%- set keys = ['service', 'measure'] + grain -%}
+    {%- set breakdowns = [("'all'", "'all'", none)] -%}
+    {%- for breakdown, column in demand_demographic_breakdowns().items() -%}
+        {%- do breakdowns.append(("'" ~ breakdown ~ "'", "coalesce(" ~ column ~ ", 'Unknown')", none)) -%}
+    {%- endfor -%}
+    {%- for breakdown in demand_service_breakdowns() -%}
+        {%- do breakdowns.append((breakdown ~ "_kind", "coalesce(" ~ breakdown ~ ", 'Not recorded')", breakdown ~ "_kind is not null")) -%}
+    {%- endfor -%}
+    {%- for breakdown, category, condition in breakdowns %}
     select
         {{ keys | join(', ') }},
-        breakdown,
-        category,
+        {{ breakdown }} as breakdown,
+        {{ category }} as category,
         cast(sum(cast(amount as decimal(18, 2))) as double) as value
-    from (
-        select
-            {{ keys | join(', ') }},
-            'all' as breakdown,
-            'all' as category,
-            amount
-        from {{ events }}
-    {%- for breakdown, column in demand_demographic_breakdowns().items() %}
-        union all
-        select
-            {{ keys | join(', ') }},
-            '{{ breakdown }}' as breakdown,
-            coalesce({{ column }}, 'Unknown') as category,
-            amount
-        from {{ events }}
+    from {{ events }}
+    {%- if condition %}
+    where {{ condition }}
+    {%- endif %}
+    group by {{ keys | join(', ') }}, {{ breakdown }}, {{ category }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
     {%- endfor %}
-    {%- for breakdown in demand_service_breakdowns() %}
-        union all
-        select
-            {{ keys | join(', ') }},
-            {{ breakdown }}_kind as breakdown,
-            coalesce({{ breakdown }}, 'Not recorded') as category,
-            amount
-        from {{ events }}
-        where {{ breakdown }}_kind is not null
-    {%- endfor %}
-    ) as by_breakdown
-    group by {{ keys | join(', ') }}, breakdown, category
 {%- endmacro %}
 
 

@@ -13,29 +13,10 @@
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
 
-events as (
-    -- Summed first over the columns the steps read (exactly, as decimals, as demand_counted
-    -- sums): the steps fan every row out to each breakdown, and there are far fewer sums than
-    -- the millions of rows, most of them a resident at a month end.
-    select
-        service,
-        measure,
-        year,
-        month_start,
-        value_unit,
-        ward_code,
-        age_band,
-        sex,
-        need_kind,
-        need,
-        setting_kind,
-        setting,
-        sum(cast(amount as decimal(18, 2))) as amount
-    from {{ ref('fct_demand_events') }}
+events as not materialized (
+    -- Read once per breakdown (macros/demand.sql: demand_counted).
+    select * from {{ ref('fct_demand_events') }}
     where snapshot in ('event', 'month_end') and not is_annual_only
-    group by
-        service, measure, year, month_start, value_unit,
-        ward_code, age_band, sex, need_kind, need, setting_kind, setting
 ),
 
 calendar as (

@@ -12,7 +12,8 @@
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
 
-events as (
+events as not materialized (
+    -- Read once per breakdown (macros/demand.sql: demand_counted).
     select * from {{ ref('fct_demand_events') }}
     where snapshot in ('event', 'census')
 ),
