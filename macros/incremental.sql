@@ -78,21 +78,6 @@ true
 {%- endmacro %}
 
 
-{#- True when the unit ``unit_id`` is to be built in a year from ``first_year`` to ``last_year``
-    (always, in a full build), for a model whose units are ['unit_id', 'year']: what a row that
-    spans years (a spell in force over several) needs to be read for. -#}
-{% macro unit_is_to_build_in_years(unit_id, first_year, last_year) -%}
-{%- if is_incremental() -%}
-exists (
-    select 1 from {{ unit_state('__to_build') }} as to_build
-    where to_build.unit_id = {{ unit_id }} and to_build.year between {{ first_year }} and {{ last_year }}
-)
-{%- else -%}
-true
-{%- endif -%}
-{%- endmacro %}
-
-
 {% macro remember_units(units, keys) %}
 insert into {{ unit_state() }}
 select {{ keys | join(', ') }}, input_digest, (select max(build_id) from incremental_state.current_build) as build_id

@@ -1,10 +1,10 @@
 {{ config(materialized='table', schema='intermediate') }}
 
-{#- The units of fct_demand_events: each unit counted (an event's record, or the unit a stock
-    counts) and each year it has rows in, with a digest of every column those rows are made from:
-    its events or spells, the resident each is linked to (birth date, sex, addresses and their
-    wards), the address the record names and its ward, and the calendar's years and the age bands.
-    A nightly build rebuilds only the units whose digest changed (macros/incremental.sql). -#}
+{#- The units of fct_demand_events (unit_id: the event's record, or the unit a stock counts), each
+    with a digest of every column its rows are made from: its events or spells, the resident each is
+    linked to (birth date, sex, addresses and their wards), the address the record names and its
+    ward, and the calendar's years and the age bands. A nightly build rebuilds only the units whose
+    digest changed (macros/incremental.sql). -#}
 
 with
 
@@ -30,10 +30,6 @@ snapshot_units as (
 
 calendar as (
     select * from {{ ref('int_demand_calendar') }}
-),
-
-years as (
-    select distinct year from calendar
 ),
 
 age_bands as (
@@ -63,7 +59,7 @@ properties as (
 
 shared_digest as (
     select hash(
-        (select coalesce(sum(hash(years.year)), 0) from years),
+        (select coalesce(sum(hash(years.year)), 0) from (select distinct calendar.year from calendar) as years),
         (select coalesce(sum(hash(age_bands.age, age_bands.age_band)), 0) from age_bands)
     ) as digest
 ),
@@ -93,7 +89,6 @@ resident_digests as (
 flow_rows as (
     select
         flow_events.record_id as unit_id,
-        year(flow_events.event_on) as year,
         hash(
             flow_events.service, flow_events.measure, flow_events.event_on, flow_events.person_source_system,
             flow_events.person_record_id, flow_events.address_source_table, flow_events.address_record_id,
@@ -118,7 +113,6 @@ flow_rows as (
 linked_rows as (
     select
         referrals.referral_id as unit_id,
-        year(referrals.referred_on) as year,
         hash(
             referrals.resident_id, referrals.referred_on, referrals.primary_need_code,
             referrals.referral_source_cin_code, referrals.is_re_referral, resident_digests.digest
@@ -128,15 +122,12 @@ linked_rows as (
     union all
     select
         cp_plans.cp_plan_id as unit_id,
-        cp_plan_years.year,
         hash(
             cp_plans.resident_id, cp_plans.started_on, cp_plans.ended_on, cp_plans.initial_category_code,
             cp_plans.latest_category_code, cp_plans.is_repeat_plan, cp_plans.lasted_two_years_or_more,
             resident_digests.digest
         ) as digest
     from cp_plans
-    -- A plan is counted in the year it starts and in the year it ends.
-    cross join unnest([year(cp_plans.started_on), year(cp_plans.ended_on)]) as cp_plan_years (year)
     left join resident_digests on cp_plans.resident_id = resident_digests.resident_id
 ),
 
@@ -144,11 +135,8 @@ spell_rows as (
     -- What a stock row adds to its spell (int_demand_snapshot_units digests the spells).
     select
         unit_spells.unit_id,
-        years.year,
         hash(resident_digests.digest, address_uprns.uprn, properties.ward_code) as digest
     from unit_spells
-    -- The years the spell may be in force in (as int_demand_snapshot_units).
-    inner join years on years.year between year(unit_spells.started_on) and year(unit_spells.in_force_until)
     left join resident_digests on unit_spells.resident_id = resident_digests.resident_id
     left join address_uprns
         on
@@ -159,7 +147,6 @@ spell_rows as (
     union all
     select
         unit_id,
-        year,
         input_digest as digest
     from snapshot_units
 ),
@@ -175,16 +162,14 @@ input_rows as (
 unit_digests as (
     select
         unit_id,
-        year,
         sum(digest) as digest
     from input_rows
-    where unit_id is not null and year is not null
-    group by unit_id, year
+    where unit_id is not null
+    group by unit_id
 )
 
 select
     unit_digests.unit_id,
-    unit_digests.year,
     hash(unit_digests.digest, shared_digest.digest) as input_digest
 from unit_digests
 cross join shared_digest

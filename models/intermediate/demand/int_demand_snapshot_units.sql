@@ -1,10 +1,8 @@
 {{ config(materialized='table', schema='intermediate') }}
 
-{#- The units of int_demand_snapshots: each unit counted and each calendar year, with a digest of
-    everything its rows of that year are made from: the unit's spells that may be in force on a
-    date of the year and the year's dates in the calendar. A nightly build rebuilds only the units
-    whose digest changed (macros/incremental.sql): a tenancy's new month-end arrears rebuild its
-    rows of that year, not of every year it has been in arrears. -#}
+{#- The units of int_demand_snapshots, each with a digest of everything its rows are made from:
+    its spells and the calendar of dates they are counted on. A nightly build rebuilds only the
+    units whose digest changed (macros/incremental.sql). -#}
 
 with
 
@@ -16,37 +14,30 @@ calendar as (
     select * from {{ ref('int_demand_calendar') }}
 ),
 
-year_digests as (
+calendar_digest as (
     select
-        year,
-        sum(hash(month_number, month_end, january_census_on, march_census_on)) as digest
+        coalesce(sum(hash(
+            calendar.year, calendar.month_number, calendar.month_end, calendar.january_census_on,
+            calendar.march_census_on
+        )), 0) as digest
     from calendar
-    group by year
 ),
 
 spell_digests as (
-    -- A spell is in force on a date of the years from the one it starts in to the one it stops
-    -- in (ends_after is the first day not in force, so that year may hold none of its dates).
     select
-        unit_spells.unit_id,
-        year_digests.year,
+        unit_id,
         sum(hash(
-            unit_spells.service, unit_spells.measure, unit_spells.census, unit_spells.unit_kind,
-            unit_spells.record_id, unit_spells.started_on, unit_spells.in_force_until, unit_spells.resident_id,
-            unit_spells.person_source_system, unit_spells.person_record_id, unit_spells.address_source_table,
-            unit_spells.address_record_id, unit_spells.need_kind, unit_spells.need, unit_spells.setting_kind,
-            unit_spells.setting, unit_spells.amount
+            service, measure, census, unit_kind, record_id, started_on, in_force_until, resident_id,
+            person_source_system, person_record_id, address_source_table, address_record_id,
+            need_kind, need, setting_kind, setting, amount
         )) as digest
     from unit_spells
-    inner join year_digests
-        on year_digests.year between year(unit_spells.started_on) and year(unit_spells.in_force_until)
-    where unit_spells.unit_id is not null
-    group by unit_spells.unit_id, year_digests.year
+    where unit_id is not null
+    group by unit_id
 )
 
 select
     spell_digests.unit_id,
-    spell_digests.year,
-    hash(spell_digests.digest, year_digests.digest) as input_digest
+    hash(spell_digests.digest, calendar_digest.digest) as input_digest
 from spell_digests
-inner join year_digests on spell_digests.year = year_digests.year
+cross join calendar_digest

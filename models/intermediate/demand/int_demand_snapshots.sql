@@ -2,16 +2,16 @@
     materialized='incremental',
     incremental_strategy='append',
     schema='intermediate',
-    pre_hook="{{ forget_changed_units(ref('int_demand_snapshot_units'), ['unit_id', 'year']) }}",
-    post_hook="{{ remember_units(ref('int_demand_snapshot_units'), ['unit_id', 'year']) }}",
+    pre_hook="{{ forget_changed_units(ref('int_demand_snapshot_units'), ['unit_id']) }}",
+    post_hook="{{ remember_units(ref('int_demand_snapshot_units'), ['unit_id']) }}",
 ) }}
 
 {#- Stock measures taken on a date: each spell in force on each month end and on its measure's
     census date (SEN2: the third Thursday of January; CIN, SSDA903, asc, H-CLIC: 31 March). In
     force means started on or before the date and not ended by it. Each unit (a resident for
     measures of people) is counted once per date, with its most recently started spell.
-    Incremental by unit and year: a nightly build rebuilds a unit's rows of the years whose spells
-    or dates changed (int_demand_snapshot_units, macros/incremental.sql). -#}
+    Incremental by unit: a nightly build rebuilds the units whose spells changed
+    (int_demand_snapshot_units, macros/incremental.sql). -#}
 
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
@@ -41,12 +41,8 @@ census_dates as (
 ),
 
 resolved as (
-    -- The spells that may be in force in a year of a unit to build (int_demand_snapshot_units).
     select * from unit_spells
-    where
-        {{ unit_is_to_build_in_years(
-            'unit_spells.unit_id', 'year(unit_spells.started_on)', 'year(unit_spells.in_force_until)'
-        ) }}
+    where {{ unit_is_to_build(['unit_id'], ['unit_spells.unit_id']) }}
 ),
 
 overlapping as (
@@ -175,4 +171,3 @@ select
     setting,
     amount
 from one_per_unit
-where {{ unit_is_to_build(['unit_id', 'year'], ['one_per_unit.unit_id', 'one_per_unit.year']) }}

@@ -3,8 +3,8 @@
     incremental_strategy='append',
     on_schema_change='fail',
     schema='marts',
-    pre_hook="{{ forget_changed_units(ref('int_demand_event_units'), ['unit_id', 'year']) }}",
-    post_hook="{{ remember_units(ref('int_demand_event_units'), ['unit_id', 'year']) }}",
+    pre_hook="{{ forget_changed_units(ref('int_demand_event_units'), ['unit_id']) }}",
+    post_hook="{{ remember_units(ref('int_demand_event_units'), ['unit_id']) }}",
 ) }}
 
 {#- One row per thing a demand measure counts: an event for flow measures (a referral, a plan
@@ -12,15 +12,15 @@
     date, a case in temporary accommodation at a month end). Each carries the resident (never a
     name), the ward, age band and sex on the date counted, and the service's own breakdowns.
     Every monthly and yearly demand figure is a sum of amount over these rows. Incremental by
-    unit and year: a nightly build rebuilds a unit's rows of the years whose inputs changed
-    (int_demand_event_units, macros/incremental.sql). -#}
+    unit: a nightly build rebuilds the units whose inputs changed (int_demand_event_units,
+    macros/incremental.sql). -#}
 
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
 
 flow_events as (
     select * from {{ ref('int_demand_flow_events') }} as events
-    where {{ unit_is_to_build(['unit_id', 'year'], ['events.record_id', 'year(events.event_on)']) }}
+    where {{ unit_is_to_build(['unit_id'], ['events.record_id']) }}
 ),
 
 referrals as (
@@ -33,7 +33,7 @@ cp_plans as (
 
 snapshots as (
     select * from {{ ref('int_demand_snapshots') }} as stocks
-    where {{ unit_is_to_build(['unit_id', 'year'], ['stocks.unit_id', 'stocks.year']) }}
+    where {{ unit_is_to_build(['unit_id'], ['stocks.unit_id']) }}
 ),
 
 calendar as (
@@ -132,7 +132,7 @@ linked_flows as (
 
 linked_flows_to_build as (
     select * from linked_flows
-    where {{ unit_is_to_build(['unit_id', 'year'], ['linked_flows.record_id', 'year(linked_flows.event_on)']) }}
+    where {{ unit_is_to_build(['unit_id'], ['linked_flows.record_id']) }}
 ),
 
 counted as (
