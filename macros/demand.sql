@@ -27,27 +27,33 @@
     one over every row repeated under each breakdown. -#}
 {% macro demand_counted(events, grain) -%}
     {%- set keys = ['service', 'measure'] + grain -%}
-    {%- set breakdowns = [("'all'", "'all'", none)] -%}
-    {%- for breakdown, column in demand_demographic_breakdowns().items() -%}
-        {%- do breakdowns.append(("'" ~ breakdown ~ "'", "coalesce(" ~ column ~ ", 'Unknown')", none)) -%}
-    {%- endfor -%}
-    {%- for breakdown in demand_service_breakdowns() -%}
-        {%- do breakdowns.append((breakdown ~ "_kind", "coalesce(" ~ breakdown ~ ", 'Not recorded')", breakdown ~ "_kind is not null")) -%}
-    {%- endfor -%}
-    {%- for breakdown, category, condition in breakdowns %}
     select
         {{ keys | join(', ') }},
-        {{ breakdown }} as breakdown,
-        {{ category }} as category,
+        'all' as breakdown,
+        'all' as category,
         cast(sum(cast(amount as decimal(18, 2))) as double) as value
     from {{ events }}
-    {%- if condition %}
-    where {{ condition }}
-    {%- endif %}
-    group by {{ keys | join(', ') }}, {{ breakdown }}, {{ category }}
-    {%- if not loop.last %}
+    group by {{ keys | join(', ') }}
+    {%- for breakdown, column in demand_demographic_breakdowns().items() %}
     union all
-    {%- endif %}
+    select
+        {{ keys | join(', ') }},
+        '{{ breakdown }}' as breakdown,
+        coalesce({{ column }}, 'Unknown') as category,
+        cast(sum(cast(amount as decimal(18, 2))) as double) as value
+    from {{ events }}
+    group by {{ keys | join(', ') }}, coalesce({{ column }}, 'Unknown')
+    {%- endfor %}
+    {%- for breakdown in demand_service_breakdowns() %}
+    union all
+    select
+        {{ keys | join(', ') }},
+        {{ breakdown }}_kind as breakdown,
+        coalesce({{ breakdown }}, 'Not recorded') as category,
+        cast(sum(cast(amount as decimal(18, 2))) as double) as value
+    from {{ events }}
+    where {{ breakdown }}_kind is not null
+    group by {{ keys | join(', ') }}, {{ breakdown }}_kind, coalesce({{ breakdown }}, 'Not recorded')
     {%- endfor %}
 {%- endmacro %}
 
