@@ -6,7 +6,13 @@ import pytest
 
 from warehouse.linkage import review
 from warehouse.linkage.evaluate import evaluate_people
-from warehouse.linkage.people import RESULT_TABLES, LinkageConfig, bound_unobserved_u, link_people
+from warehouse.linkage.people import (
+    RESULT_TABLES,
+    LinkageConfig,
+    _pairs_both_ways,
+    bound_unobserved_u,
+    link_people,
+)
 
 
 def _residents(warehouse) -> dict[str, int]:
@@ -243,6 +249,19 @@ def _linkage_tables(con) -> list[list[tuple]]:
         con.execute("select * from linkage.review_queue order by all").fetchall(),
         con.execute("select * exclude (changed_at) from linkage.resident_id_changes order by all").fetchall(),
     ]
+
+
+@pytest.mark.parametrize(("rule", "both_ways"), [
+    ("l.dob = r.dob and l.forename_initial = r.forename_initial", True),
+    ('(l."surname_std" = r."surname_std") AND (l."uprns" = r."uprns")', True),
+    # Crossed columns pair a with b but not b with a: a rebuild must join from both sides.
+    ("l.forename_std = r.surname_std and l.surname_std = r.forename_std", False),
+    ("l.surname_std = r.surname_std and l.moved_out_on = r.moved_in_on", False),
+    ("l.dob = r.dob or l.upn = r.upn", False),
+    ("l.dob = r.dob and l.upn is not null", False),
+])
+def test_a_rule_pairs_both_ways_only_when_each_column_equals_itself(rule, both_ways):
+    assert _pairs_both_ways(rule) is both_ways
 
 
 def test_a_rebuild_relinks_only_what_changed_and_ends_as_scoring_every_pair_would(scratch, tmp_path):

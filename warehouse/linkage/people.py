@@ -30,12 +30,13 @@ import hashlib
 import json
 import logging
 import math
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
+import sqlglot
+from sqlglot import exp
 
 from warehouse.linkage import identity, review
 from warehouse.linkage.nicknames import create_alias_table
@@ -755,16 +756,24 @@ def _neighbours(con: duckdb.DuckDBPyConnection, rules: list[dict]) -> None:
         table = INPUT
         for column in rule.get("arrays_to_explode") or []:
             table = f"(select * replace (unnest({column}) as {column}) from {table})"
-        # A rule of equalities column by column pairs both ways alike: one side is enough.
-        conditions = re.split(r"\s+and\s+", re.sub(r'[()"]', "", rule["blocking_rule"]), flags=re.IGNORECASE)
-        symmetric = all(re.fullmatch(r"l\.(\w+) = r\.\1", c.strip()) for c in conditions)
-        for side, other in (("l", "r"),) if symmetric else (("l", "r"), ("r", "l")):
+        for side, other in (("l", "r"),) if _pairs_both_ways(rule["blocking_rule"]) else (("l", "r"), ("r", "l")):
             found.append(f"select {other}.unique_id from {table} l join {table} r "
                          f"on ({rule['blocking_rule']}) and {side}.rescore")
     con.execute(f"""
         create or replace temp table _score_input as
         select * from {INPUT} where unique_id in ({" union ".join(found)})
     """)
+
+
+def _pairs_both_ways(blocking_rule: str) -> bool:
+    """Whether the rule is only equalities of a column with itself (l.x = r.x and ...): it pairs
+    a with b exactly when it pairs b with a, so joining from one side finds every pair."""
+    condition = sqlglot.parse_one(blocking_rule, read="duckdb").unnest()
+    parts = [part.unnest() for part in (condition.flatten() if isinstance(condition, exp.And) else [condition])]
+    return all(
+        isinstance(part, exp.EQ) and isinstance(part.left, exp.Column) and isinstance(part.right, exp.Column)
+        and {part.left.table, part.right.table} == {"l", "r"} and part.left.name == part.right.name
+        for part in parts)
 
 
 def _mark_records_to_recluster(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
