@@ -6,8 +6,9 @@ WORK is a folder `council bench` filled: its full build is in ``data/releases/``
 build is ``data/warehouse.duckdb``. On copies, in ``--scratch``:
 
 1. the full build's warehouse is linked afresh (training the model), as a full build would;
-2. its linkage inputs are replaced by the nightly build's (person records and addresses, address
-   matches, tenancy members, the gazetteer), and it is relinked: only what changed is rescored;
+2. its linkage inputs are replaced by the nightly build's (every staging table, which the person
+   and address records are views of, and the address matches), and it is relinked: only what
+   changed is rescored;
 3. a second copy of step 1's result, with the kept results dropped but the model kept, is linked
    scoring every pair.
 
@@ -30,9 +31,6 @@ import duckdb
 from warehouse.linkage.people import RESULT_TABLES, link_people
 from warehouse.settings import memory_limit
 
-NIGHTLY_INPUTS = ("intermediate.int_person_records", "intermediate.int_person_addresses",
-                  "intermediate.int_address_records", "linkage.address_matches",
-                  "staging.stg_housing__tenancy_members", "staging.stg_gazetteer__llpg")
 TABLES = {
     "resident_records": "select * from linkage.resident_records order by all",
     "resident_links": "select * from linkage.resident_links order by all",
@@ -64,16 +62,21 @@ def main() -> None:
     full_build = min((args.work / "data" / "releases").glob("*.duckdb"))
     nightly_build = args.work / "data" / "warehouse.duckdb"
 
-    linked, state = scratch / "linked.duckdb", scratch / "state"
+    # Each copy is named warehouse.duckdb, in a folder of its own: dbt's views name that catalog.
+    linked, state = scratch / "linked" / "warehouse.duckdb", scratch / "state"
+    linked.parent.mkdir(exist_ok=True)
     shutil.copyfile(full_build, linked)
     full, _ = _link(linked, state, "full build, model trained")
     with _connect(linked) as con:
         con.execute(f"attach '{nightly_build}' as nightly (read_only)")
-        for table in NIGHTLY_INPUTS:
+        staged = [f"staging.{t}" for (t,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'nightly' and schema_name = 'staging'").fetchall()]
+        for table in [*staged, "linkage.address_matches"]:
             con.execute(f"create or replace table {table} as select * from nightly.{table}")
 
-    rebuilt_path, every_pair_path = scratch / "relinked.duckdb", scratch / "every-pair.duckdb"
+    rebuilt_path, every_pair_path = scratch / "relinked" / "warehouse.duckdb", scratch / "every-pair" / "warehouse.duckdb"
     for path, folder in ((rebuilt_path, "state-relinked"), (every_pair_path, "state-every-pair")):
+        path.parent.mkdir(exist_ok=True)
         shutil.copyfile(linked, path)
         shutil.copytree(state, scratch / folder)
     nightly, rebuilt = _link(rebuilt_path, scratch / "state-relinked", "nightly, only what changed")

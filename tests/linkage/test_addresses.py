@@ -94,6 +94,11 @@ def test_small_borough_address_accuracy(borough):
 # without its UPRN, half of them with a letter dropped from the street (so both the exact and the
 # probabilistic methods are asked); one record in 97 gone.
 NIGHTLY_CHANGES = """
+    -- The address records as a table of their own, to change as a new extract would (in the
+    -- warehouse they are a view of staging).
+    create table intermediate.address_records_rows as select * from intermediate.int_address_records;
+    drop view intermediate.int_address_records;
+    alter table intermediate.address_records_rows rename to int_address_records;
     create temp table moved as
     with numbered as (select *, row_number() over (order by address_record_key) as n from intermediate.int_address_records),
     typed as (
@@ -119,8 +124,10 @@ def test_a_rebuild_matches_only_changed_records_and_ends_as_a_full_match_would(b
         return [con.execute(f"select * from linkage.{t} order by address_record_key").fetchall()
                 for t in ("address_matches", "address_review_queue")]
 
-    nightly, full, again_from_scratch = tmp_path / "nightly.duckdb", tmp_path / "full.duckdb", tmp_path / "again.duckdb"
+    # Each named warehouse.duckdb, in a folder of its own: dbt's views name that catalog.
+    nightly, full, again_from_scratch = (tmp_path / name / "warehouse.duckdb" for name in ("nightly", "full", "again"))
     for copy in (nightly, full, again_from_scratch):
+        copy.parent.mkdir()
         shutil.copyfile(borough / "build" / "warehouse.duckdb", copy)
     forget_last_build = ("drop table linkage.address_matches; drop table linkage.address_review_queue; "
                          "drop table linkage.address_match_basis")

@@ -137,6 +137,7 @@ def test_resident_ids_survive_a_new_extract(borough, linked, tmp_path):
     shutil.copyfile(borough / "build" / "warehouse.duckdb", warehouse)
     state = tmp_path / "state"
     with duckdb.connect(str(warehouse)) as con:
+        con.execute(EDITABLE_PERSON_RECORDS)
         con.execute("create table keep_all as select * from intermediate.int_person_records")
         first_extract = con.execute("select min(extract_date) from keep_all").fetchone()[0]
         con.execute("delete from intermediate.int_person_records where extract_date > ?", [first_extract])
@@ -228,8 +229,15 @@ def test_a_level_random_sampling_never_saw_gets_the_rule_of_three_bound():
     assert levels[2]["u_probability"] == 2e-5
 
 
+# The person records as a table of their own, so that a test can change them as a new extract
+# would (in the warehouse they are a view of staging).
+EDITABLE_PERSON_RECORDS = """
+    create table intermediate.person_records_rows as select * from intermediate.int_person_records;
+    drop view intermediate.int_person_records;
+    alter table intermediate.person_records_rows rename to int_person_records;
+"""
 # A night's changes to person records: surnames retyped, dates of birth corrected, records gone.
-NIGHTLY_CHANGES = """
+NIGHTLY_CHANGES = EDITABLE_PERSON_RECORDS + """
     create table keep_all as select * from intermediate.int_person_records;
     update intermediate.int_person_records set surname_std = surname_std || 'E' where hash(person_record_key) % 151 = 0;
     update intermediate.int_person_records set birth_date = birth_date + interval 1 day where hash(person_record_key) % 163 = 1;
@@ -271,7 +279,9 @@ def test_a_rebuild_relinks_only_what_changed_and_ends_as_scoring_every_pair_woul
     warehouse, state = scratch["warehouse"], scratch["state"]
     review.record_decision(state, *_a_linked_pair(warehouse), "reject", "tester")
     for night, changes in enumerate((NIGHTLY_CHANGES, NEXT_NIGHT)):
-        every_pair, every_pair_state = tmp_path / f"every-pair-{night}.duckdb", tmp_path / f"state-{night}"
+        # Named warehouse.duckdb, as every copy: dbt's views name that catalog.
+        every_pair, every_pair_state = tmp_path / f"every-pair-{night}" / "warehouse.duckdb", tmp_path / f"state-{night}"
+        every_pair.parent.mkdir()
         shutil.copyfile(warehouse, every_pair)
         shutil.copytree(state, every_pair_state)
         with duckdb.connect(str(warehouse)) as con:
