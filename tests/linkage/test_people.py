@@ -316,3 +316,17 @@ def test_a_model_older_than_its_retraining_age_is_trained_again(scratch):
         retrained_at = con.execute("select trained_at from linkage_state.person_model").fetchone()[0]
     assert kept.records_rescored == 0 and kept.seconds["train"] < 1
     assert retrained.records_rescored == retrained.records and retrained_at > trained_at
+
+
+def test_the_views_linkage_reads_work_in_a_copy_under_another_name(borough, tmp_path):
+    """DuckDB names a file's catalog after the file: a view that named the build's catalog would
+    fail in a published or copied warehouse of another name (macros/relations.sql)."""
+    built = borough / "build" / "warehouse.duckdb"
+    elsewhere = tmp_path / "published-under-another-name.duckdb"
+    shutil.copyfile(built, elsewhere)
+    views = ("intermediate.int_person_records", "intermediate.int_address_records", "intermediate.int_demand_spells")
+    with duckdb.connect(str(built), read_only=True) as con:
+        expected = [con.execute(f"select count(*) from {v}").fetchone()[0] for v in views]
+    with duckdb.connect(str(elsewhere), read_only=True) as con:
+        assert [con.execute(f"select count(*) from {v}").fetchone()[0] for v in views] == expected
+    assert min(expected) > 0
