@@ -294,10 +294,15 @@ def staging_models(warehouse: Warehouse) -> pd.DataFrame:
     return found
 
 
+# The build's bookkeeping: their tables are named after the models they track
+# (incremental_state.dim_resident holds dim_resident's unit digests, not residents).
+STATE_SCHEMAS = ("incremental_state", "staging_state", "linkage_state")
+
+
 def staging_relation(warehouse: Warehouse, model: str) -> tuple[str, str] | None:
-    """(schema, name) of a staging model, wherever dbt put it."""
+    """(schema, name) of a dbt model, wherever dbt put it."""
     for schema, name in sorted(relations(warehouse)):
-        if name == model:
+        if name == model and schema not in STATE_SCHEMAS:
             return schema, name
     return None
 

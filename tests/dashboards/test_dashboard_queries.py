@@ -8,6 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 from dashboard_fixture import (
     LOAD_LOG,
@@ -96,6 +97,13 @@ def test_staging_models_are_discovered_not_listed(warehouse_file):
     assert staging.set_index("model")["rows"].to_dict() == STAGING_MODELS
     assert set(staging["schema"]) == {"main_staging"}
     assert staging.set_index("model").loc["stg_send__plans", "materialised"] == "view"
+
+
+def test_a_model_is_found_in_its_own_schema_not_in_the_state_named_after_it(warehouse_file):
+    with duckdb.connect(str(warehouse_file)) as con:
+        con.execute("create schema incremental_state; create table incremental_state.stg_send__plans "
+                    "(unit_id varchar, input_digest ubigint, build_id varchar)")
+    assert queries.staging_relation(queries.current_warehouse(), "stg_send__plans") == ("main_staging", "stg_send__plans")
 
 
 def test_a_missing_warehouse_says_how_to_build_it(missing_warehouse):
