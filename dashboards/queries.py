@@ -337,10 +337,8 @@ def count_by(
 
 
 def _find(warehouse: Warehouse, name: str) -> str | None:
-    for schema, relation in sorted(relations(warehouse)):
-        if relation == name:
-            return f"{_quote(schema)}.{_quote(relation)}"
-    return None
+    found = staging_relation(warehouse, name)
+    return None if found is None else f"{_quote(found[0])}.{_quote(found[1])}"
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
