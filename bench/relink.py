@@ -62,9 +62,7 @@ def main() -> None:
     full_build = min((args.work / "data" / "releases").glob("*.duckdb"))
     nightly_build = args.work / "data" / "warehouse.duckdb"
 
-    # Each copy is named warehouse.duckdb, in a folder of its own: dbt's views name that catalog.
-    linked, state = scratch / "linked" / "warehouse.duckdb", scratch / "state"
-    linked.parent.mkdir(exist_ok=True)
+    linked, state = scratch / "linked.duckdb", scratch / "state"
     shutil.copyfile(full_build, linked)
     full, _ = _link(linked, state, "full build, model trained")
     with _connect(linked) as con:
@@ -74,9 +72,8 @@ def main() -> None:
         for table in [*staged, "linkage.address_matches"]:
             con.execute(f"create or replace table {table} as select * from nightly.{table}")
 
-    rebuilt_path, every_pair_path = scratch / "relinked" / "warehouse.duckdb", scratch / "every-pair" / "warehouse.duckdb"
+    rebuilt_path, every_pair_path = scratch / "relinked.duckdb", scratch / "every-pair.duckdb"
     for path, folder in ((rebuilt_path, "state-relinked"), (every_pair_path, "state-every-pair")):
-        path.parent.mkdir(exist_ok=True)
         shutil.copyfile(linked, path)
         shutil.copytree(state, scratch / folder)
     nightly, rebuilt = _link(rebuilt_path, scratch / "state-relinked", "nightly, only what changed")

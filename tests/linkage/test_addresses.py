@@ -124,10 +124,8 @@ def test_a_rebuild_matches_only_changed_records_and_ends_as_a_full_match_would(b
         return [con.execute(f"select * from linkage.{t} order by address_record_key").fetchall()
                 for t in ("address_matches", "address_review_queue")]
 
-    # Each named warehouse.duckdb, in a folder of its own: dbt's views name that catalog.
-    nightly, full, again_from_scratch = (tmp_path / name / "warehouse.duckdb" for name in ("nightly", "full", "again"))
+    nightly, full, again_from_scratch = tmp_path / "nightly.duckdb", tmp_path / "full.duckdb", tmp_path / "again.duckdb"
     for copy in (nightly, full, again_from_scratch):
-        copy.parent.mkdir()
         shutil.copyfile(borough / "build" / "warehouse.duckdb", copy)
     forget_last_build = ("drop table linkage.address_matches; drop table linkage.address_review_queue; "
                          "drop table linkage.address_match_basis")

@@ -279,9 +279,7 @@ def test_a_rebuild_relinks_only_what_changed_and_ends_as_scoring_every_pair_woul
     warehouse, state = scratch["warehouse"], scratch["state"]
     review.record_decision(state, *_a_linked_pair(warehouse), "reject", "tester")
     for night, changes in enumerate((NIGHTLY_CHANGES, NEXT_NIGHT)):
-        # Named warehouse.duckdb, as every copy: dbt's views name that catalog.
-        every_pair, every_pair_state = tmp_path / f"every-pair-{night}" / "warehouse.duckdb", tmp_path / f"state-{night}"
-        every_pair.parent.mkdir()
+        every_pair, every_pair_state = tmp_path / f"every-pair-{night}.duckdb", tmp_path / f"state-{night}"
         shutil.copyfile(warehouse, every_pair)
         shutil.copytree(state, every_pair_state)
         with duckdb.connect(str(warehouse)) as con:
