@@ -27,7 +27,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from warehouse.bench import BEFORE_NIGHTLY, build
+from warehouse.bench import BEFORE_NIGHTLY, KEPT_FOR_NIGHTLY, build
 from warehouse.settings import code_version
 
 STEPS_SHOWN = 15
@@ -50,7 +50,7 @@ def main() -> None:
     # published warehouse and publishes by rename), so the bench's own stay as they are.
     shutil.copytree(work / "data" / "extracts", data / "extracts", copy_function=os.link)
     os.link(releases[0], data / "warehouse.duckdb")  # the oldest release: the full build
-    for folder in ("state", "cache"):
+    for folder in KEPT_FOR_NIGHTLY:
         if (kept / folder).exists():
             shutil.copytree(kept / folder, data / folder)
     # The bench's partial parse, so dbt starts as warm as it did in the bench's nightly.

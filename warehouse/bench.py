@@ -175,6 +175,7 @@ def deliver(borough: Path, data: Path, folders: list[Path]) -> None:
 
 
 BEFORE_NIGHTLY = "before_nightly"
+KEPT_FOR_NIGHTLY = ("state", "cache")  # the data folders a nightly reads besides extracts and warehouse
 
 
 def keep_before_nightly(data: Path, work: Path) -> None:
@@ -182,7 +183,7 @@ def keep_before_nightly(data: Path, work: Path) -> None:
     left it, so bench/nightly.py can run the same nightly again: the state (resident ids, audit)
     and the cache (the prepared gazetteer). The warehouse itself stays in data/releases/."""
     kept = work / BEFORE_NIGHTLY
-    for folder in ("state", "cache"):
+    for folder in KEPT_FOR_NIGHTLY:
         if (data / folder).exists():
             shutil.copytree(data / folder, kept / folder)
 
