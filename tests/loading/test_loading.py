@@ -9,11 +9,9 @@ import io
 import dagster as dg
 import duckdb
 import pytest
-from dagster_duckdb import DuckDBResource
 from openpyxl import Workbook
 
-from orchestration.defs.ingest import build_raw_checks
-from orchestration.defs.resources import ExtractsResource
+from orchestration.defs.ingest import evaluate_raw_check
 from warehouse import sources
 from warehouse.loading import accounting_mismatches, discover, ensure_schemas, load_table
 
@@ -36,7 +34,7 @@ def party_row(ref: str, name: str = "O’BRIEN, Siobhán") -> str:
 
 @pytest.fixture
 def con(tmp_path):
-    # Opened as Dagster's DuckDBResource opens it, so a check run in the test can share the file.
+    # Opened as Dagster's DuckDBResource opens it, so a check in the test (run_check) can share the file.
     connection = duckdb.connect(str(tmp_path / "w.duckdb"), config={"custom_user_agent": "dagster"})
     ensure_schemas(connection)
     yield connection
@@ -224,11 +222,8 @@ def test_impossible_values_and_repeated_keys_are_rejected_by_row_with_their_colu
 
 def run_check(tmp_path, name: str, source=PARTIES) -> dg.AssetCheckResult:
     """Run one of a raw table's Dagster checks on the test's warehouse and extracts."""
-    check = next(c for c in build_raw_checks(source) if any(k.name == name for k in c.check_keys))
-    return check(
-        warehouse=DuckDBResource(database=str(tmp_path / "w.duckdb")),
-        extracts=ExtractsResource(data_dir=str(tmp_path)),
-    )
+    with duckdb.connect(str(tmp_path / "w.duckdb"), config={"custom_user_agent": "dagster"}) as con:
+        return evaluate_raw_check(name, source, con, tmp_path)
 
 
 def parties_csv(rows: list[list[str]], delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL) -> bytes:

@@ -6,8 +6,7 @@ import os
 
 import dagster as dg
 
-from orchestration.defs.ingest import build_raw_checks
-from orchestration.defs.resources import ExtractsResource
+from orchestration.defs.ingest import evaluate_raw_check
 from orchestration.defs.sensors import new_deliveries
 from warehouse import sources
 
@@ -33,10 +32,9 @@ def test_the_sensor_sees_each_new_or_changed_file_once(tmp_path):
 
 
 def freshness(tmp_path, as_of: str) -> dg.AssetCheckResult:
-    check = next(c for c in build_raw_checks(ACCOUNTS) if "delivered_on_time" in str(c.check_keys))
     os.environ["COUNCIL_AS_OF"] = as_of
     try:
-        return check(extracts=ExtractsResource(data_dir=str(tmp_path)))
+        return evaluate_raw_check("delivered_on_time", ACCOUNTS, None, tmp_path)
     finally:
         del os.environ["COUNCIL_AS_OF"]
 
