@@ -236,12 +236,22 @@ EDITABLE_PERSON_RECORDS = """
     drop view intermediate.int_person_records;
     alter table intermediate.person_records_rows rename to int_person_records;
 """
-# A night's changes to person records: surnames retyped, dates of birth corrected, records gone.
+# A night's changes to person records: surnames retyped, dates of birth corrected, records gone;
+# and to where they live: moves out recorded, and addresses matched to another UPRN, some of
+# them all to one, where every record's companions change.
 NIGHTLY_CHANGES = EDITABLE_PERSON_RECORDS + """
     create table keep_all as select * from intermediate.int_person_records;
     update intermediate.int_person_records set surname_std = surname_std || 'E' where hash(person_record_key) % 151 = 0;
     update intermediate.int_person_records set birth_date = birth_date + interval 1 day where hash(person_record_key) % 163 = 1;
     delete from intermediate.int_person_records where hash(person_record_key) % 197 = 2;
+    create table intermediate.person_addresses_rows as select * from intermediate.int_person_addresses;
+    drop view intermediate.int_person_addresses;
+    alter table intermediate.person_addresses_rows rename to int_person_addresses;
+    update intermediate.int_person_addresses set ended_on = started_on + interval 400 day
+    where ended_on is null and hash(person_record_key, address_record_key) % 89 = 5;
+    update linkage.address_matches set uprn = (select max(uprn) from linkage.address_matches)
+    where hash(address_record_key) % 211 = 6;
+    update linkage.address_matches set uprn = uprn + 1 where hash(address_record_key) % 223 = 7;
 """
 # The next night: every record as it was, so the removed ones come back as new records.
 NEXT_NIGHT = """
@@ -256,6 +266,8 @@ def _linkage_tables(con) -> list[list[tuple]]:
         con.execute("select * from linkage.resident_links order by all").fetchall(),
         con.execute("select * from linkage.review_queue order by all").fetchall(),
         con.execute("select * exclude (changed_at) from linkage.resident_id_changes order by all").fetchall(),
+        # What the next night starts from: records prepared then, or kept from the night before.
+        con.execute("select * from linkage_state.person_input order by all").fetchall(),
     ]
 
 
