@@ -285,6 +285,7 @@ def prepare_input(con: duckdb.DuckDBPyConnection, *, reuse_kept: bool = False) -
     a record whose sources are unchanged, and at whose UPRNs, then and now, no record changed or
     went, would be prepared as before. tests/linkage/test_people.py holds a rebuild to a full one."""
     create_alias_table(con)
+    _address_periods(con)
     _source_digests(con)
     if reuse_kept:
         _records_to_prepare(con)
@@ -294,21 +295,7 @@ def prepare_input(con: duckdb.DuckDBPyConnection, *, reuse_kept: bool = False) -
     con.execute(f"""
         create or replace temp table _prepared as
         with addresses as (
-            select pa.person_record_key, m.uprn, coalesce(g.postcode, ar.postcode) as postcode,
-                   pa.started_on, pa.ended_on, p.extract_date
-            from intermediate.int_person_addresses pa
-            join intermediate.int_person_records p using (person_record_key)
-            left join {SCHEMA}.address_matches m using (address_record_key)
-            left join intermediate.int_address_records ar using (address_record_key)
-            left join staging.stg_gazetteer__llpg g on g.uprn = m.uprn
-            where {only("pa.person_record_key")}
-        ),
-        periods as (
-            select pa.person_record_key, m.uprn, pa.started_on, pa.ended_on,
-                   p.forename_std || '|' || p.surname_std as signature
-            from intermediate.int_person_addresses pa
-            join intermediate.int_person_records p using (person_record_key)
-            left join {SCHEMA}.address_matches m using (address_record_key)
+            select * from _periods where {only("person_record_key")}
         ),
         -- list_distinct(list(x)), not list(distinct x), in the aggregates here: every list is sorted
         -- or only searched afterwards, and DuckDB's distinct aggregates cost a hash table each.
@@ -324,14 +311,12 @@ def prepare_input(con: duckdb.DuckDBPyConnection, *, reuse_kept: bool = False) -
                 -- A companion under one's own name may be oneself in another system, or a
                 -- same-named parent or child: only a differently named companion counts.
                 select a.person_record_key, 'left' as moved, a.ended_on as moved_on, b.signature
-                from periods a join periods b on a.uprn = b.uprn and a.ended_on = b.ended_on
+                from addresses a join _periods b on a.uprn = b.uprn and a.ended_on = b.ended_on
                 where a.person_record_key <> b.person_record_key and a.signature <> b.signature
-                    and {only("a.person_record_key")}
                 union all
                 select a.person_record_key, 'arrived', a.started_on, b.signature
-                from periods a join periods b on a.uprn = b.uprn and a.started_on = b.started_on
+                from addresses a join _periods b on a.uprn = b.uprn and a.started_on = b.started_on
                 where a.person_record_key <> b.person_record_key and a.signature <> b.signature
-                    and {only("a.person_record_key")}
             )
             group by person_record_key
         ),
@@ -360,15 +345,15 @@ def prepare_input(con: duckdb.DuckDBPyConnection, *, reuse_kept: bool = False) -
         adult_roles as (
             select person_record_key, min(started_on) as adult_from
             from (
-                select person_record_key, started_on from intermediate.int_person_addresses
-                where source_system = 'revenues' and {only("person_record_key")}
+                select person_record_key, started_on from addresses
+                where source_system = 'revenues'
                 union all
                 select pa.person_record_key, pa.started_on
-                from intermediate.int_person_addresses pa
+                from addresses pa
                 join staging.stg_housing__tenancy_members tm
                   on tm.tenancy_ref = pa.address_record_id and tm.person_ref = pa.person_record_id
                 where pa.source_system = 'housing' and pa.address_table = 'tenancies'
-                  and tm.role in ('LEAD TENANT', 'JOINT TENANT') and {only("pa.person_record_key")}
+                  and tm.role in ('LEAD TENANT', 'JOINT TENANT')
             )
             group by person_record_key
         )
@@ -419,6 +404,7 @@ def prepare_input(con: duckdb.DuckDBPyConnection, *, reuse_kept: bool = False) -
         left join _forename_aliases a on a.name = split_part(p.forename_std, ' ', 1)
         where {only("p.person_record_key")}
     """)
+    con.execute("drop table _periods")
     if reuse_kept:
         con.execute(f"""
             create or replace temp table {INPUT} as
@@ -429,30 +415,40 @@ def prepare_input(con: duckdb.DuckDBPyConnection, *, reuse_kept: bool = False) -
             select * from _prepared
         """)
     else:
-        con.execute(f"alter table _prepared rename to {INPUT}")
+        con.execute(f"drop table if exists {INPUT}; alter table _prepared rename to {INPUT}")
     return con.execute(f"select count(*) from {INPUT}").fetchone()[0]
 
 
-def _source_digests(con: duckdb.DuckDBPyConnection) -> None:
-    """``_source_digests``: each person record with a digest of everything prepare_input reads of it
-    (its row, its address periods with their UPRNs and postcodes, its tenancy roles)."""
+def _address_periods(con: duckdb.DuckDBPyConnection) -> None:
+    """``_periods``: every address period of every person record, with its UPRN and postcode and the
+    record's name and extract date: what prepare_input and the digests of its sources read."""
     con.execute(f"""
+        create or replace temp table _periods as
+        select pa.person_record_key, pa.source_system, pa.address_table, pa.address_record_id,
+               pa.person_record_id, pa.started_on, pa.ended_on, m.uprn,
+               coalesce(g.postcode, ar.postcode) as postcode, p.extract_date,
+               p.forename_std || '|' || p.surname_std as signature
+        from intermediate.int_person_addresses pa
+        join intermediate.int_person_records p using (person_record_key)
+        left join {SCHEMA}.address_matches m using (address_record_key)
+        left join intermediate.int_address_records ar using (address_record_key)
+        left join staging.stg_gazetteer__llpg g on g.uprn = m.uprn
+    """)
+
+
+def _source_digests(con: duckdb.DuckDBPyConnection) -> None:
+    """``_source_digests``: each person record with a digest of everything prepare_input reads of it:
+    its row, its address periods and its tenancy roles."""
+    con.execute("""
         create or replace temp table _source_digests as
         with periods as (
-            select pa.person_record_key, sum(hash(
-                pa.address_record_key, pa.source_system, pa.address_table, pa.address_record_id,
-                pa.person_record_id, pa.started_on, pa.ended_on, m.uprn, g.postcode, ar.postcode
-            )) as digest
-            from intermediate.int_person_addresses pa
-            left join {SCHEMA}.address_matches m using (address_record_key)
-            left join intermediate.int_address_records ar using (address_record_key)
-            left join staging.stg_gazetteer__llpg g on g.uprn = m.uprn
-            group by pa.person_record_key
+            select person_record_key, sum(hash(periods)) as digest
+            from _periods periods
+            group by person_record_key
         ),
         roles as (
-            -- Not a left join with the system in its condition: see adult_roles in prepare_input.
             select pa.person_record_key, sum(hash(tm.role)) as digest
-            from intermediate.int_person_addresses pa
+            from _periods pa
             join staging.stg_housing__tenancy_members tm
               on tm.tenancy_ref = pa.address_record_id and tm.person_ref = pa.person_record_id
             where pa.source_system = 'housing' and pa.address_table = 'tenancies'
@@ -481,17 +477,11 @@ def _records_to_prepare(con: duckdb.DuckDBPyConnection) -> None:
             select unnest(uprns) as uprn from {STATE}.person_input
             where unique_id in (select unique_id from changed union all select unique_id from gone)
             union
-            select m.uprn
-            from intermediate.int_person_addresses pa
-            join {SCHEMA}.address_matches m using (address_record_key)
-            where pa.person_record_key in (select unique_id from changed)
+            select uprn from _periods where person_record_key in (select unique_id from changed)
         )
         select unique_id from changed
         union
-        select pa.person_record_key
-        from intermediate.int_person_addresses pa
-        join {SCHEMA}.address_matches m using (address_record_key)
-        where m.uprn in (select uprn from touched_uprns)
+        select person_record_key from _periods where uprn in (select uprn from touched_uprns)
     """)
 
 
