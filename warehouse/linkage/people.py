@@ -276,22 +276,23 @@ def settings(config: LinkageConfig) -> dict:
 # --------------------------------------------------------------------------------- input
 def prepare_input(con: duckdb.DuckDBPyConnection, *, reuse_kept: bool = False) -> int:
     """``INPUT``: every person record as Splink compares it. With ``reuse_kept``, only the records
-    whose sources changed (``_source_digests``) and those sharing a UPRN with one are prepared
-    again (``_prepared``); the rest are the last build's rows (``linkage_state.person_input``).
+    whose sources changed (``_source_digests``) and their companions are prepared again
+    (``_prepared``); the rest are the last build's rows (``linkage_state.person_input``).
 
     Preparing every record took 24 s of a 1,200,000-resident nightly that changes 1% of them. A
     record's row reads nothing but its own person row, its address periods (with their UPRNs,
-    postcodes and tenancy roles) and, for companions, the periods of others at the same UPRN: so
-    a record whose sources are unchanged, and at whose UPRNs, then and now, no record changed or
-    went, would be prepared as before. tests/linkage/test_people.py holds a rebuild to a full one."""
+    postcodes and tenancy roles) and, for companions, the periods of others that began or ended
+    at the same UPRN on the same day: so a record whose sources are unchanged, and none of whose
+    companions, then or now, changed or went, would be prepared as before.
+    tests/linkage/test_people.py holds a rebuild to a full one."""
     create_alias_table(con)
     _address_periods(con)
     _source_digests(con)
     if reuse_kept:
         _records_to_prepare(con)
     only = (lambda key: f"{key} in (select unique_id from _to_prepare)") if reuse_kept else (lambda key: "true")
-    # Temp tables: they live only for this run, and writing 2.8 million rows of lists into the
-    # warehouse file cost 6 s of the 20 this step took at 1,200,000 residents.
+    # Temp tables, and only the rows prepared again written to the state (_keep_state): writing
+    # 2.8 million rows of lists into the warehouse file takes 6 s at 1,200,000 residents.
     con.execute(f"""
         create or replace temp table _prepared as
         with addresses as (
@@ -462,8 +463,9 @@ def _source_digests(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _records_to_prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """``_to_prepare``: records new or changed since the last build, and every record now at a UPRN
-    one of those, or a record gone, was at then or is at now (its companions may differ)."""
+    """``_to_prepare``: records new or changed since the last build, and every record that moved in or
+    out of a UPRN on a day one of those, or a record gone, did then or does now (its companions
+    may differ). A tenure (UPRN and day of arrival or leaving) is what companions are matched on."""
     con.execute(f"""
         create or replace temp table _to_prepare as
         with changed as (
@@ -473,15 +475,21 @@ def _records_to_prepare(con: duckdb.DuckDBPyConnection) -> None:
         gone as (
             select unique_id from {STATE}.person_sources anti join _source_digests using (unique_id)
         ),
-        touched_uprns as (
-            select unnest(uprns) as uprn from {STATE}.person_input
+        tenures as (
+            -- As prepare_input writes them (its ``tenures``).
+            select person_record_key, uprn || '+' || started_on as tenure from _periods
+            union all
+            select person_record_key, uprn || '-' || ended_on from _periods
+        ),
+        touched as (
+            select unnest(tenures) as tenure from {STATE}.person_input
             where unique_id in (select unique_id from changed union all select unique_id from gone)
             union
-            select uprn from _periods where person_record_key in (select unique_id from changed)
+            select tenure from tenures where person_record_key in (select unique_id from changed)
         )
         select unique_id from changed
         union
-        select person_record_key from _periods where uprn in (select uprn from touched_uprns)
+        select person_record_key from tenures where tenure in (select tenure from touched)
     """)
 
 
@@ -1101,7 +1109,7 @@ def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datet
     transaction: a build stopped halfway must not leave digests that disagree with the pairs."""
     con.begin()
     try:
-        if incremental:  # only the records prepared again: rewriting 2.8 million rows of lists took 6 s
+        if incremental:  # only the records prepared again (see prepare_input)
             con.execute(f"""delete from {STATE}.person_input where unique_id in (select unique_id from _to_prepare)
                             or unique_id not in (select unique_id from _source_digests)""")
             con.execute(f"insert into {STATE}.person_input by name select * from _prepared")
