@@ -1109,10 +1109,13 @@ def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datet
     transaction: a build stopped halfway must not leave digests that disagree with the pairs."""
     con.begin()
     try:
-        if incremental:  # only the records prepared again (see prepare_input)
-            con.execute(f"""delete from {STATE}.person_input where unique_id in (select unique_id from _to_prepare)
-                            or unique_id not in (select unique_id from _source_digests)""")
-            con.execute(f"insert into {STATE}.person_input by name select * from _prepared")
+        if incremental:
+            # Only the rows that differ: most records prepared again (see prepare_input) come out
+            # as they were, and a row's digest is what tells (_mark_records_to_rescore).
+            con.execute(f"""delete from {STATE}.person_input where unique_id in (select unique_id from _digests where rescore)
+                            or unique_id in (select unique_id from _removed)""")
+            con.execute(f"""insert into {STATE}.person_input by name
+                            select * from _prepared where unique_id in (select unique_id from _digests where rescore)""")
             con.execute(f"""delete from {STATE}.person_sources s where not exists
                             (select 1 from _source_digests k where k.unique_id = s.unique_id and k.digest = s.digest)""")
             con.execute(f"insert into {STATE}.person_sources select * from _source_digests anti join {STATE}.person_sources using (unique_id)")
