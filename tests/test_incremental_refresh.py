@@ -90,3 +90,25 @@ def test_the_nightly_build_rebuilt_only_the_units_whose_inputs_changed(nightly_a
             columns = "* exclude (build_id)"
             assert con.execute(f"select count(*) from (select {columns} from nightly.{state} "
                                f"except all select {columns} from rebuilt.{state})").fetchone()[0] == 0, state
+
+
+def test_a_new_arrears_snapshot_rebuilds_its_year_not_the_tenancys_earlier_years(nightly_and_full):
+    nightly, _, nightly_build = nightly_and_full
+    full_build = sorted((nightly.parent / "releases").glob("*.duckdb"))[0]
+    spell = "* exclude (build_unit)"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{full_build}' as full_build (read_only); attach '{nightly}' as nightly (read_only)")
+        # Every year of a tenancy in arrears in which a snapshot came, went or changed tonight.
+        changed = {u for (u,) in con.execute(f"""
+            select build_unit from nightly.intermediate.int_demand_unit_spells where record_id in (
+                (select record_id from (select {spell} from nightly.intermediate.int_demand_unit_spells
+                                        except select {spell} from full_build.intermediate.int_demand_unit_spells))
+                union (select record_id from (select {spell} from full_build.intermediate.int_demand_unit_spells
+                                              except select {spell} from nightly.intermediate.int_demand_unit_spells)))
+            and measure = 'tenancies_in_rent_arrears_31_march'""").fetchall()}
+        rebuilt = {u for (u,) in con.execute(
+            "select build_unit from nightly.incremental_state.int_demand_snapshots where build_id = ? "
+            "and build_unit in (select build_unit from nightly.intermediate.int_demand_unit_spells "
+            "where measure = 'tenancies_in_rent_arrears_31_march')", [nightly_build]).fetchall()}
+    assert changed and all("@" in unit for unit in changed)
+    assert rebuilt == changed

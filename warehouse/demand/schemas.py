@@ -162,6 +162,7 @@ class DemandEvents(_Mart):
     month_start: Series[pa.DateTime]
     record_id: Series[Text]
     unit_id: Series[Text]
+    build_unit: Series[Text]
     resident_id: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     ward_code: Series[Text] = pa.Field(nullable=True)
     age_band: Series[Text] = pa.Field(isin=AGE_BANDS, nullable=True)

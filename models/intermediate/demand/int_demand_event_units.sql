@@ -1,7 +1,7 @@
 {{ config(materialized='table', schema='intermediate') }}
 
-{#- The units of fct_demand_events (unit_id: the event's record, or the unit a stock counts), each
-    with a digest of every column its rows are made from: its events or spells, the resident each is
+{#- The units of fct_demand_events (build_unit: the event's record, or the build_unit of a stock,
+    int_demand_unit_spells), each with a digest of every column its rows are made from: its events or spells, the resident each is
     linked to (birth date, sex, addresses and their wards), the address the record names and its
     ward, and the calendar's years and the age bands. A nightly build rebuilds only the units whose
     digest changed (macros/incremental.sql). -#}
@@ -88,7 +88,7 @@ resident_digests as (
 
 flow_rows as (
     select
-        flow_events.record_id as unit_id,
+        flow_events.record_id as build_unit,
         hash(
             flow_events.service, flow_events.measure, flow_events.event_on, flow_events.person_source_system,
             flow_events.person_record_id, flow_events.address_source_table, flow_events.address_record_id,
@@ -112,7 +112,7 @@ flow_rows as (
 
 linked_rows as (
     select
-        referrals.referral_id as unit_id,
+        referrals.referral_id as build_unit,
         hash(
             referrals.resident_id, referrals.referred_on, referrals.primary_need_code,
             referrals.referral_source_cin_code, referrals.is_re_referral, resident_digests.digest
@@ -121,7 +121,7 @@ linked_rows as (
     left join resident_digests on referrals.resident_id = resident_digests.resident_id
     union all
     select
-        cp_plans.cp_plan_id as unit_id,
+        cp_plans.cp_plan_id as build_unit,
         hash(
             cp_plans.resident_id, cp_plans.started_on, cp_plans.ended_on, cp_plans.initial_category_code,
             cp_plans.latest_category_code, cp_plans.is_repeat_plan, cp_plans.lasted_two_years_or_more,
@@ -134,7 +134,7 @@ linked_rows as (
 spell_rows as (
     -- What a stock row adds to its spell (int_demand_snapshot_units digests the spells).
     select
-        unit_spells.unit_id,
+        unit_spells.build_unit,
         hash(resident_digests.digest, address_uprns.uprn, properties.ward_code) as digest
     from unit_spells
     left join resident_digests on unit_spells.resident_id = resident_digests.resident_id
@@ -146,7 +146,7 @@ spell_rows as (
     left join properties on address_uprns.uprn = properties.uprn
     union all
     select
-        unit_id,
+        build_unit,
         input_digest as digest
     from snapshot_units
 ),
@@ -161,15 +161,15 @@ input_rows as (
 
 unit_digests as (
     select
-        unit_id,
+        build_unit,
         sum(digest) as digest
     from input_rows
-    where unit_id is not null
-    group by unit_id
+    where build_unit is not null
+    group by build_unit
 )
 
 select
-    unit_digests.unit_id,
+    unit_digests.build_unit,
     hash(unit_digests.digest, shared_digest.digest) as input_digest
 from unit_digests
 cross join shared_digest

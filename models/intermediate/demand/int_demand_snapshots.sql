@@ -2,16 +2,16 @@
     materialized='incremental',
     incremental_strategy='append',
     schema='intermediate',
-    pre_hook="{{ forget_changed_units(ref('int_demand_snapshot_units'), ['unit_id']) }}",
-    post_hook="{{ remember_units(ref('int_demand_snapshot_units'), ['unit_id']) }}",
+    pre_hook="{{ forget_changed_units(ref('int_demand_snapshot_units'), ['build_unit']) }}",
+    post_hook="{{ remember_units(ref('int_demand_snapshot_units'), ['build_unit']) }}",
 ) }}
 
 {#- Stock measures taken on a date: each spell in force on each month end and on its measure's
     census date (SEN2: the third Thursday of January; CIN, SSDA903, asc, H-CLIC: 31 March). In
     force means started on or before the date and not ended by it. Each unit (a resident for
     measures of people) is counted once per date, with its most recently started spell.
-    Incremental by unit: a nightly build rebuilds the units whose spells changed
-    (int_demand_snapshot_units, macros/incremental.sql). -#}
+    Incremental by build_unit (a unit, or a unit in a dated snapshot's year): a nightly build
+    rebuilds those whose spells changed (int_demand_snapshot_units, macros/incremental.sql). -#}
 
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
@@ -42,7 +42,7 @@ census_dates as (
 
 resolved as (
     select * from unit_spells
-    where {{ unit_is_to_build(['unit_id'], ['unit_spells.unit_id']) }}
+    where {{ unit_is_to_build(['build_unit'], ['unit_spells.build_unit']) }}
 ),
 
 overlapping as (
@@ -159,6 +159,7 @@ select
     year,
     unit_kind,
     unit_id,
+    build_unit,
     record_id,
     resident_id,
     person_source_system,

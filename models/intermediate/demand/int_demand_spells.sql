@@ -100,7 +100,8 @@ spells as (
         primary_need_code as need,
         'placement' as setting_kind,
         placement_group as setting,
-        1.0 as amount
+        1.0 as amount,
+        false as is_dated_snapshot
     from send_plans
     union all
     select
@@ -120,7 +121,8 @@ spells as (
         primary_need_code as need,
         null as setting_kind,
         null as setting,
-        1.0 as amount
+        1.0 as amount,
+        false as is_dated_snapshot
     from referrals
     union all
     select
@@ -140,7 +142,8 @@ spells as (
         latest_category_code as need,
         null as setting_kind,
         null as setting,
-        1.0 as amount
+        1.0 as amount,
+        false as is_dated_snapshot
     from cp_plans
     union all
     select
@@ -160,7 +163,8 @@ spells as (
         legal_status_code as need,
         'placement' as setting_kind,
         placement_group as setting,
-        1.0 as amount
+        1.0 as amount,
+        false as is_dated_snapshot
     from looked_after
     union all
     select
@@ -180,7 +184,8 @@ spells as (
         asc_persons.primary_support_group as need,
         'setting' as setting_kind,
         asc_events.service_setting as setting,
-        1.0 as amount
+        1.0 as amount,
+        false as is_dated_snapshot
     from asc_events
     left join asc_persons on asc_events.person_id = asc_persons.person_id
     where asc_events.event_type_code = 'SERVICE' and asc_events.service_type_code like 'LONG TERM%'
@@ -202,7 +207,8 @@ spells as (
         temporary_accommodation.ta_category as need,
         null as setting_kind,
         null as setting,
-        1.0 as amount
+        1.0 as amount,
+        false as is_dated_snapshot
     from temporary_accommodation
     left join homelessness_cases on temporary_accommodation.case_ref = homelessness_cases.case_ref
     union all
@@ -224,7 +230,8 @@ spells as (
         rent_arrears.recovery_stage_code as need,
         null as setting_kind,
         null as setting,
-        1.0 as amount
+        1.0 as amount,
+        true as is_dated_snapshot
     from rent_arrears
     left join lead_tenants on rent_arrears.tenancy_ref = lead_tenants.tenancy_ref
     union all
@@ -246,7 +253,8 @@ spells as (
         council_tax_accounts.valuation_band as need,
         null as setting_kind,
         null as setting,
-        1.0 as amount
+        1.0 as amount,
+        false as is_dated_snapshot
     from discounts
     left join council_tax_accounts on discounts.account_ref = council_tax_accounts.account_ref
     left join first_liable_parties on discounts.account_ref = first_liable_parties.account_ref

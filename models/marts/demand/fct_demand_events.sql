@@ -3,8 +3,8 @@
     incremental_strategy='append',
     on_schema_change='fail',
     schema='marts',
-    pre_hook="{{ forget_changed_units(ref('int_demand_event_units'), ['unit_id']) }}",
-    post_hook="{{ remember_units(ref('int_demand_event_units'), ['unit_id']) }}",
+    pre_hook="{{ forget_changed_units(ref('int_demand_event_units'), ['build_unit']) }}",
+    post_hook="{{ remember_units(ref('int_demand_event_units'), ['build_unit']) }}",
 ) }}
 
 {#- One row per thing a demand measure counts: an event for flow measures (a referral, a plan
@@ -12,15 +12,15 @@
     date, a case in temporary accommodation at a month end). Each carries the resident (never a
     name), the ward, age band and sex on the date counted, and the service's own breakdowns.
     Every monthly and yearly demand figure is a sum of amount over these rows. Incremental by
-    unit: a nightly build rebuilds the units whose inputs changed (int_demand_event_units,
-    macros/incremental.sql). -#}
+    build_unit (an event, a unit, or a unit in a dated snapshot's year): a nightly build rebuilds
+    those whose inputs changed (int_demand_event_units, macros/incremental.sql). -#}
 
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
 
 flow_events as (
     select * from {{ ref('int_demand_flow_events') }} as events
-    where {{ unit_is_to_build(['unit_id'], ['events.record_id']) }}
+    where {{ unit_is_to_build(['build_unit'], ['events.record_id']) }}
 ),
 
 referrals as (
@@ -33,7 +33,7 @@ cp_plans as (
 
 snapshots as (
     select * from {{ ref('int_demand_snapshots') }} as stocks
-    where {{ unit_is_to_build(['unit_id'], ['stocks.unit_id']) }}
+    where {{ unit_is_to_build(['build_unit'], ['stocks.build_unit']) }}
 ),
 
 calendar as (
@@ -132,7 +132,7 @@ linked_flows as (
 
 linked_flows_to_build as (
     select * from linked_flows
-    where {{ unit_is_to_build(['unit_id'], ['linked_flows.record_id']) }}
+    where {{ unit_is_to_build(['build_unit'], ['linked_flows.record_id']) }}
 ),
 
 counted as (
@@ -143,6 +143,7 @@ counted as (
         flow_events.event_on as counted_on,
         flow_events.record_id,
         flow_events.record_id as unit_id,
+        flow_events.record_id as build_unit,
         bridge.resident_id,
         flow_events.address_source_table,
         flow_events.address_record_id,
@@ -165,6 +166,7 @@ counted as (
         event_on as counted_on,
         record_id,
         record_id as unit_id,
+        record_id as build_unit,
         resident_id,
         null as address_source_table,
         null as address_record_id,
@@ -184,6 +186,7 @@ counted as (
         snapshot_on as counted_on,
         record_id,
         unit_id,
+        build_unit,
         resident_id,
         address_source_table,
         address_record_id,
@@ -265,6 +268,7 @@ described as (
         located.counted_on,
         located.record_id,
         located.unit_id,
+        located.build_unit,
         located.resident_id,
         properties.ward_code,
         age_bands.age_band,
