@@ -1,10 +1,10 @@
 {{ config(materialized='table', schema='intermediate') }}
 
 {#- The units of fct_demand_events (build_unit: the event's record, or the build_unit of a stock,
-    int_demand_unit_spells), each with a digest of every column its rows are made from: its events or spells, the resident each is
-    linked to (birth date, sex, addresses and their wards), the address the record names and its
-    ward, and the calendar's years and the age bands. A nightly build rebuilds only the units whose
-    digest changed (macros/incremental.sql). -#}
+    int_demand_unit_spells), each with a digest of every column its rows are made from: its events
+    or spells, the resident each is linked to (birth date, sex, addresses and their wards), the
+    address the record names and its ward, and the calendar's years and the age bands. A nightly
+    build rebuilds only the units whose digest changed (macros/incremental.sql). -#}
 
 with
 
