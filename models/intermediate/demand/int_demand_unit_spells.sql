@@ -24,24 +24,7 @@ bridge as (
 
 with_units as (
     select
-        spells.service,
-        spells.measure,
-        spells.census,
-        spells.unit_kind,
-        spells.unit_ref,
-        spells.record_id,
-        spells.started_on,
-        spells.ends_after,
-        spells.person_source_system,
-        spells.person_record_id,
-        spells.address_source_table,
-        spells.address_record_id,
-        spells.need_kind,
-        spells.need,
-        spells.setting_kind,
-        spells.setting,
-        spells.amount,
-        spells.is_dated_snapshot,
+        spells.*,
         bridge.resident_id,
         case
             when spells.unit_kind = 'resident'
