@@ -15,12 +15,25 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 from dagster_duckdb import DuckDBResource
 
 from warehouse.settings import REPO_ROOT
 
 # dagster-dbt runs `dbt` from PATH: make it this environment's dbt even when the venv is not activated.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+class ParsedInPlacePreparer(DagsterDbtProjectPreparer):
+    """dagster-dbt's preparer (dbt deps, then dbt parse) without its invalidating every seed in
+    the partial parse. That makes a manifest parsed on one machine load seeds from the paths of
+    another; but here the project is always parsed where it runs (_prepare_manifest), and the
+    invalidation made each `dbt build` parse the 26 seeds, and the staging models that join
+    one, again: 3 s a step. tests/orchestration/test_definitions.py checks the seeds are kept."""
+
+    def _invalidate_seeds_in_partial_parse(self, project: DbtProject) -> None:
+        pass
+
 
 # Where `dbt build` will look for the partial parse to start from (dagster-dbt copies it from
 # DBT_TARGET_PATH into each run's own folder): the manifest must be parsed into the same place.
@@ -77,7 +90,8 @@ def _prepare_manifest() -> None:
     manifest = dbt_project.manifest_path
     parsed_with = manifest.with_name("manifest.parsed-with")
     settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("COUNCIL_", "DBT_")))
-    inputs = (CODE_DIGEST, (REPO_ROOT / "profiles.yml").read_bytes(), settings,
+    # The folder too: a partial parse keeps the seeds' paths (ParsedInPlacePreparer).
+    inputs = (CODE_DIGEST, str(REPO_ROOT), (REPO_ROOT / "profiles.yml").read_bytes(), settings,
               [metadata.version(p) for p in ("dbt-core", "dbt-duckdb", "dagster-dbt")])
 
     def stamp() -> str:  # the manifest's own size and time too: `dbt docs generate` rewrites it
@@ -86,7 +100,7 @@ def _prepare_manifest() -> None:
 
     if manifest.exists() and parsed_with.exists() and parsed_with.read_text() == stamp():
         return
-    dbt_project.preparer.prepare(dbt_project)
+    ParsedInPlacePreparer().prepare(dbt_project)
     parsed_with.write_text(stamp())
 
 

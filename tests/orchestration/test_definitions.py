@@ -89,3 +89,20 @@ def test_the_dbt_project_is_parsed_again_only_when_its_manifest_could_be_stale(t
     assert reparsed != parsed
     assert load() == reparsed
     assert load(COUNCIL_AS_OF="2026-01-05") != reparsed
+
+
+def test_the_partial_parse_keeps_the_seeds_so_each_dbt_step_need_not_parse_them_again(tmp_path):
+    """dagster-dbt's preparer marks every seed changed in the partial parse it leaves; ours keeps
+    them, since the project is parsed where it runs (orchestration/defs/dbt.py)."""
+    import subprocess
+    import sys
+
+    import msgpack
+
+    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target")}
+    subprocess.run([sys.executable, "-c", "import orchestration.defs.dbt"], env=env, check=True)
+    with open(tmp_path / "target" / "partial_parse.msgpack", "rb") as parsed:
+        files = msgpack.unpack(parsed, raw=False, strict_map_key=False)["files"].values()
+    seeds = [f for f in files if f.get("parse_file_type") == "seed"]
+    assert len(seeds) > 20
+    assert all(set(seed["checksum"]["checksum"]) != {"0"} for seed in seeds)
