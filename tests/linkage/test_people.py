@@ -291,6 +291,8 @@ def test_a_rebuild_relinks_only_what_changed_and_ends_as_scoring_every_pair_woul
     warehouse, state = scratch["warehouse"], scratch["state"]
     review.record_decision(state, *_a_linked_pair(warehouse), "reject", "tester")
     for night, changes in enumerate((NIGHTLY_CHANGES, NEXT_NIGHT)):
+        if night == 1:
+            _renumber_some_residents(state)
         every_pair, every_pair_state = tmp_path / f"every-pair-{night}.duckdb", tmp_path / f"state-{night}"
         shutil.copyfile(warehouse, every_pair)
         shutil.copytree(state, every_pair_state)
@@ -310,6 +312,17 @@ def test_a_rebuild_relinks_only_what_changed_and_ends_as_scoring_every_pair_woul
         assert [len(t) for t in rebuilt] == [len(t) for t in expected]
         for got, want in zip(rebuilt, expected, strict=True):
             assert got == want
+
+
+def _renumber_some_residents(state) -> None:
+    """The ids file a step ahead of the warehouse, as a build that failed after linkage leaves it:
+    some residents' ids changed, most of them of records no change touches."""
+    ids = state / "resident_ids.csv"
+    with duckdb.connect() as con:
+        con.execute(f"""copy (select person_record_key,
+                                     resident_id + case when resident_id % 50 = 0 then 10000000 else 0 end as resident_id
+                              from read_csv('{ids}', header = true)) to '{ids}.new' (header)""")
+    (state / "resident_ids.csv.new").replace(ids)
 
 
 def _a_linked_pair(warehouse) -> tuple[str, str]:

@@ -700,7 +700,7 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
     changes = identity.assign_resident_ids(con, state_dir, "_clusters")
     seconds["ids"] = round(time.perf_counter() - t, 1)
 
-    _write_outputs(con, config)
+    _write_outputs(con, config, incremental=incremental)
     reclustered = con.execute("select count(*) from _recluster").fetchone()[0]
     summary = PersonLinkageSummary(
         records=records,
@@ -1141,9 +1141,59 @@ def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datet
     con.commit()
 
 
-def _write_outputs(con, config: LinkageConfig) -> None:
+def _write_outputs(con: duckdb.DuckDBPyConnection, config: LinkageConfig, *, incremental: bool) -> None:
+    """The linkage tables. When ``incremental``, only the rows of records reclustered or gone are
+    written again. A pair of two records outside ``_recluster`` keeps its score, its rules and
+    both records' clusters (``_cluster_touched``), so its row of resident_links is as it was; and
+    a record outside it keeps its row of resident_records unless its resident id changed (the ids
+    live in the state folder, which a build that failed after linkage leaves a step ahead).
+    Rewriting every row took 9 s at 1,200,000 residents, for the 2% of records a night touches."""
+    schema_tables = {t for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [SCHEMA]).fetchall()}
+    incremental = incremental and {"resident_links", "resident_records"} <= schema_tables
+    if incremental:
+        con.execute("create or replace temp table _rewrite as "
+                    "select unique_id from _recluster union select unique_id from _removed")
+        rewritten = "in (select unique_id from _rewrite)"
+        con.execute(f"delete from {SCHEMA}.resident_links "
+                    f"where person_record_key_l {rewritten} or person_record_key_r {rewritten}")
+        con.execute(f"insert into {SCHEMA}.resident_links "
+                    f"{_links_sql(config, f'key_l {rewritten} or key_r {rewritten}')}")
+    else:
+        con.execute(f"create or replace table {SCHEMA}.resident_links as {_links_sql(config, 'true')}")
     con.execute(f"""
-        create or replace table {SCHEMA}.resident_links as
+        create or replace table {SCHEMA}.review_queue as
+        select
+            l.person_record_key_l, l.person_record_key_r, l.match_weight, l.match_probability,
+            case when l.refused_by_rule and l.refusal_rule is not null then 'linked by the model but refused: ' || l.refusal_rule
+                 when l.refused_by_rule then 'linked by the model but refused: it would join records a rule keeps apart'
+                 else 'match probability between the review and link thresholds' end as reason,
+            l.explanation,
+        from {SCHEMA}.resident_links l
+        where l.basis in ('below_threshold', 'model')
+          and (l.basis = 'below_threshold' or l.refused_by_rule)
+          and l.match_probability >= {config.review_threshold}
+          and not (l.basis = 'below_threshold' and l.same_resident)
+        order by l.match_probability desc
+    """)
+    if incremental:
+        con.execute(f"""
+            create or replace temp table _records_to_write as
+            select unique_id from _rewrite
+            union
+            select ids.unique_id from _resident_ids ids anti join {SCHEMA}.resident_records r
+                on r.person_record_key = ids.unique_id and r.resident_id = ids.resident_id
+        """)
+        written = "in (select unique_id from _records_to_write)"
+        con.execute(f"delete from {SCHEMA}.resident_records where person_record_key {written}")
+        con.execute(f"insert into {SCHEMA}.resident_records {_records_sql(written)}")
+    else:
+        con.execute(f"create or replace table {SCHEMA}.resident_records as {_records_sql('is not null')}")
+
+
+def _links_sql(config: LinkageConfig, pairs: str) -> str:
+    """resident_links' rows for the candidate pairs (``key_l``, ``key_r``) that ``pairs`` keeps."""
+    return f"""
         with candidate as (
             select
                 k.key_l, k.key_r,
@@ -1153,8 +1203,10 @@ def _write_outputs(con, config: LinkageConfig) -> None:
                 h.rule as household_rule,
                 d.decision,
             from (
-                select key_l, key_r from _scored union select key_l, key_r from _identifier_links
-                union select key_l, key_r from _household_links union select key_l, key_r from _decisions
+                select key_l, key_r from _scored where {pairs}
+                union select key_l, key_r from _identifier_links where {pairs}
+                union select key_l, key_r from _household_links where {pairs}
+                union select key_l, key_r from _decisions where {pairs}
             ) k
             left join _scored s using (key_l, key_r)
             left join _identifier_links i using (key_l, key_r)
@@ -1185,29 +1237,19 @@ def _write_outputs(con, config: LinkageConfig) -> None:
         from candidate c
         join _clusters cl on cl.unique_id = c.key_l
         join _clusters cr on cr.unique_id = c.key_r
-    """)
-    con.execute(f"""
-        create or replace table {SCHEMA}.review_queue as
-        select
-            l.person_record_key_l, l.person_record_key_r, l.match_weight, l.match_probability,
-            case when l.refused_by_rule and l.refusal_rule is not null then 'linked by the model but refused: ' || l.refusal_rule
-                 when l.refused_by_rule then 'linked by the model but refused: it would join records a rule keeps apart'
-                 else 'match probability between the review and link thresholds' end as reason,
-            l.explanation,
-        from {SCHEMA}.resident_links l
-        where l.basis in ('below_threshold', 'model')
-          and (l.basis = 'below_threshold' or l.refused_by_rule)
-          and l.match_probability >= {config.review_threshold}
-          and not (l.basis = 'below_threshold' and l.same_resident)
-        order by l.match_probability desc
-    """)
-    con.execute(f"""
-        create or replace table {SCHEMA}.resident_records as
+    """
+
+
+def _records_sql(records: str) -> str:
+    """resident_records' rows for the person records whose key is ``records`` (a predicate's end)."""
+    return f"""
         with strongest as (
             select key, max(match_weight) as match_weight from (
-                select person_record_key_l as key, match_weight from {SCHEMA}.resident_links where same_resident
+                select person_record_key_l as key, match_weight from {SCHEMA}.resident_links
+                where same_resident and person_record_key_l {records}
                 union all
-                select person_record_key_r, match_weight from {SCHEMA}.resident_links where same_resident
+                select person_record_key_r, match_weight from {SCHEMA}.resident_links
+                where same_resident and person_record_key_r {records}
             ) group by key
         )
         select
@@ -1217,7 +1259,8 @@ def _write_outputs(con, config: LinkageConfig) -> None:
         from intermediate.int_person_records p
         join _resident_ids ids on ids.unique_id = p.person_record_key
         left join strongest s on s.key = p.person_record_key
-    """)
+        where ids.unique_id {records}
+    """
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple]) -> None:
