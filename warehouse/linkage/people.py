@@ -1126,14 +1126,29 @@ def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datet
                     "select ? as basis, ?::timestamp as trained_at, ?::json as model", [basis, trained_at, json.dumps(model)])
         for column in TF_COLUMNS:
             con.execute(f"create or replace table {STATE}.term_frequencies_{column} as select * from _tf_{column}")
-        for table, sql in {
+        whole = {
             "record_digests": "select unique_id, digest from _digests",
             "scored_pairs": "select key_l, key_r, match_weight, match_probability, explanation from _scored",
+            "record_clusters": "select unique_id, cluster, component from _clusters",
             "pair_conflicts": "select key_l, key_r, rule, found_in_group from _cannot",
             "refused_links": "select key_l, key_r from _refused",
-            "record_clusters": "select unique_id, cluster, component from _clusters",
             "decisions": "select key_l, key_r, decision from _decisions",
-        }.items():
+        }
+        if incremental:
+            # The three large tables as the outputs are (_write_outputs): only the rows of records
+            # rescored, reclustered or gone change. Rewriting them took 3 s at 1,200,000 residents.
+            rescored = "in (select unique_id from _digests where rescore)"
+            gone = f"{rescored[:-1]} union all select unique_id from _removed)"
+            con.execute(f"delete from {STATE}.record_digests where unique_id {gone}")
+            con.execute(f"insert into {STATE}.record_digests {whole.pop('record_digests')} where rescore")
+            con.execute(f"delete from {STATE}.scored_pairs where key_l {gone} or key_r {gone}")
+            con.execute(f"insert into {STATE}.scored_pairs {whole.pop('scored_pairs')} "
+                        f"where key_l {rescored} or key_r {rescored}")
+            con.execute(f"""delete from {STATE}.record_clusters
+                            where unique_id in (select unique_id from _recluster union all select unique_id from _removed)""")
+            con.execute(f"insert into {STATE}.record_clusters {whole.pop('record_clusters')} "
+                        "where unique_id in (select unique_id from _recluster)")
+        for table, sql in whole.items():
             con.execute(f"create or replace table {STATE}.{table} as {sql}")
     except BaseException:
         con.rollback()
