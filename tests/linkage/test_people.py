@@ -236,13 +236,15 @@ EDITABLE_PERSON_RECORDS = """
     drop view intermediate.int_person_records;
     alter table intermediate.person_records_rows rename to int_person_records;
 """
-# A night's changes to person records: surnames retyped, dates of birth corrected, records gone;
+# A night's changes to person records: surnames retyped, dates of birth corrected, forenames
+# mistyped (which refusal rules then keep apart from their other records), records gone;
 # and to where they live: moves out recorded, and addresses matched to another UPRN, some of
 # them all to one, where every record's companions change.
 NIGHTLY_CHANGES = EDITABLE_PERSON_RECORDS + """
     create table keep_all as select * from intermediate.int_person_records;
     update intermediate.int_person_records set surname_std = surname_std || 'E' where hash(person_record_key) % 151 = 0;
     update intermediate.int_person_records set birth_date = birth_date + interval 1 day where hash(person_record_key) % 163 = 1;
+    update intermediate.int_person_records set forename_std = 'ZEBEDEE' where hash(person_record_key) % 53 = 3;
     delete from intermediate.int_person_records where hash(person_record_key) % 197 = 2;
     create table intermediate.person_addresses_rows as select * from intermediate.int_person_addresses;
     drop view intermediate.int_person_addresses;

@@ -1029,23 +1029,22 @@ def _conflicts_sql(pairs_sql: str) -> str:
 
 
 def _conflicts(con: duckdb.DuckDBPyConnection, table: str, pairs_sql: str, *, only_changed: bool) -> None:
-    """Temp ``table``: the refusal rules on every pair of ``pairs_sql``. A pair of two unchanged
-    records keeps the last build's verdict when ``only_changed`` (the rules read only the pair)."""
+    """Temp ``table``: the refusal rules on every pair of ``pairs_sql``. When ``only_changed``, a
+    pair of two unchanged records keeps the last build's verdict, unlooked-for: the rules read
+    only the pair, and it is still a pair (its score is kept, and its links read only the two
+    records). Only pairs with a changed record are checked: matching the last verdicts to all 3.6
+    million pairs took 2 s at 1,200,000 residents."""
     if not only_changed:
         con.execute(f"create or replace temp table {table} as {_conflicts_sql(pairs_sql)}")
         return
+    unchanged = "in (select unique_id from _digests where not rescore)"
+    changed = "in (select unique_id from _digests where rescore)"
     con.execute(f"""
         create or replace temp table {table} as
-        with pairs as ({pairs_sql})
         select k.key_l, k.key_r, k.rule from {STATE}.pair_conflicts k
-        semi join pairs p on p.key_l = k.key_l and p.key_r = k.key_r
-        join _digests l on l.unique_id = k.key_l and not l.rescore
-        join _digests r on r.unique_id = k.key_r and not r.rescore
-        where not k.found_in_group
+        where not k.found_in_group and k.key_l {unchanged} and k.key_r {unchanged}
         union all
-        {_conflicts_sql(f'''select p.* from ({pairs_sql}) p
-            join _digests l on l.unique_id = p.key_l join _digests r on r.unique_id = p.key_r
-            where l.rescore or r.rescore''')}
+        {_conflicts_sql(f"select p.* from ({pairs_sql}) p where p.key_l {changed} or p.key_r {changed}")}
     """)
 
 
