@@ -273,6 +273,7 @@ def _linkage_tables(con) -> list[list[tuple]]:
         con.execute("select * from linkage_state.person_input order by all").fetchall(),
         con.execute("select * from linkage_state.record_digests order by all").fetchall(),
         con.execute("select * from linkage_state.scored_pairs order by all").fetchall(),
+        con.execute("select * from linkage_state.household_links order by all").fetchall(),
     ]
 
 
