@@ -78,11 +78,17 @@ if checks is None:
     )
 else:
     failed = checks[~checks["passed"]]
-    a, b = st.columns(2)
+    # A failed check of severity WARN does not stop a publish; any other does, so a published
+    # warehouse should show none.
+    warned = failed["severity"].str.upper() == "WARN"
+    a, b, c = st.columns(3)
     a.metric("Checks passed", f"{int(checks['passed'].sum()):,} of {len(checks):,}")
-    b.metric("Failed", f"{len(failed):,}")
+    b.metric("Warnings", f"{int(warned.sum()):,}", help="Failed checks of severity WARN: they do not stop a publish.")
+    c.metric("Errors", f"{int((~warned).sum()):,}", help="Failed blocking checks: they stop a publish.")
     if failed.empty:
         st.success("Every check passed in the build that published this warehouse.", icon=":material/check_circle:")
+    elif warned.all():
+        st.info("Every blocking check passed; the warnings are listed first below.", icon=":material/info:")
     st.dataframe(
         checks.sort_values(["passed", "asset_key", "check_name"]),
         hide_index=True,

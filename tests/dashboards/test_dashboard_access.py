@@ -264,3 +264,6 @@ def test_freshness_is_the_pipelines_own_delivery_check(residents_warehouse):
     assert per_source.loc["Council tax", "fresh"] == "on time"
     assert per_source.loc["Local Land and Property Gazetteer", "fresh"] == "not checked"
     assert any("Late, against the source's delivery cadence: Housing" in w.value for w in app.warning)
+    # The late delivery is a warning, which did not stop the publish, not a failed blocking check.
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Warnings"] == "1" and metrics["Errors"] == "0"
