@@ -29,7 +29,7 @@ class ParsedInPlacePreparer(DagsterDbtProjectPreparer):
     the partial parse. That makes a manifest parsed on one machine load seeds from the paths of
     another; but here the project is always parsed where it runs (_prepare_manifest), and the
     invalidation made each `dbt build` parse the 26 seeds, and the staging models that join
-    one, again: 3 s a step. tests/orchestration/test_definitions.py checks the seeds are kept."""
+    one, again: 1.5-3 s a step. tests/orchestration/test_definitions.py checks the seeds are kept."""
 
     def _invalidate_seeds_in_partial_parse(self, project: DbtProject) -> None:
         pass
