@@ -64,6 +64,10 @@ MAX_GROUP_CHECKED = 200
 # greedy within a group of linked records and blind to the rest, so the result is the one a build
 # scoring every pair with the same model would reach (tests/linkage/test_people.py holds it to that).
 STATE = "linkage_state"
+# A condition's end on a record key: new or changed since the last build (``_digests.rescore``),
+# or not.
+_RESCORED = "in (select unique_id from _digests where rescore)"
+_UNCHANGED = "in (select unique_id from _digests where not rescore)"
 TF_COLUMNS = ("forename_std", "surname_std")
 MODEL_TABLES = ("person_model", *(f"term_frequencies_{c}" for c in TF_COLUMNS))
 # What a build found with that model: a rebuild without these scores every pair.
@@ -794,7 +798,7 @@ def _mark_records_to_rescore(con: duckdb.DuckDBPyConnection, incremental: bool) 
     # took 6 s at 1,200,000 residents for the 1% of records a night changes.
     con.execute(f"alter table {INPUT} add column rescore boolean default {'false' if incremental else 'true'}")
     if incremental:
-        con.execute(f"update {INPUT} set rescore = true where unique_id in (select unique_id from _digests where rescore)")
+        con.execute(f"update {INPUT} set rescore = true where unique_id {_RESCORED}")
 
 
 def _score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, model: dict, *,
@@ -950,7 +954,6 @@ def _candidate_links(con: duckdb.DuckDBPyConnection, config: LinkageConfig, *, i
     # unchanged records keeps the last build's links, and only pairs with a changed record are
     # looked for, each join from the changed side (finding all took 4 s at 1,200,000 residents).
     sides = ["l.rescore", "r.rescore and not l.rescore"] if incremental else ["true"]
-    changed = "in (select unique_id from _digests where rescore)"
     moved_together = " union all ".join(f"""
             select least(l.unique_id, r.unique_id) as key_l, greatest(l.unique_id, r.unique_id) as key_r,
                    'moved with a companion, under one forename' as rule
@@ -986,7 +989,7 @@ def _candidate_links(con: duckdb.DuckDBPyConnection, config: LinkageConfig, *, i
               and (jaro_winkler_similarity(l.surname_std, r.surname_std) >= 0.9
                    or damerau_levenshtein(l.surname_std, r.surname_std) <= 2
                    or (coalesce(l.sex, '') <> 'M' and coalesce(r.sex, '') <> 'M'))
-              {f"and (s.key_l {changed} or s.key_r {changed})" if incremental else ""}
+              {f"and (s.key_l {_RESCORED} or s.key_r {_RESCORED})" if incremental else ""}
         )
         -- What string_agg(distinct rule, '; ' order by rule) gives, without an ordered distinct
         -- aggregate in each of 1.2 million groups (2.8 s of 3.6 at 1,200,000 residents).
@@ -994,8 +997,7 @@ def _candidate_links(con: duckdb.DuckDBPyConnection, config: LinkageConfig, *, i
         from found group by key_l, key_r
         {f'''union all
         select k.key_l, k.key_r, k.rule from {STATE}.household_links k
-        where k.key_l in (select unique_id from _digests where not rescore)
-          and k.key_r in (select unique_id from _digests where not rescore)''' if incremental else ""}
+        where k.key_l {_UNCHANGED} and k.key_r {_UNCHANGED}''' if incremental else ""}
     """)
     # Priority 3 (an analyst accepted the pair) overrides everything; 2 (a shared valid
     # identifier) respects only analysts' rejections; 1 (the model, a household) respects
@@ -1063,14 +1065,12 @@ def _conflicts(con: duckdb.DuckDBPyConnection, table: str, pairs_sql: str, *, on
     if not only_changed:
         con.execute(f"create or replace temp table {table} as {_conflicts_sql(pairs_sql)}")
         return
-    unchanged = "in (select unique_id from _digests where not rescore)"
-    changed = "in (select unique_id from _digests where rescore)"
     con.execute(f"""
         create or replace temp table {table} as
         select k.key_l, k.key_r, k.rule from {STATE}.pair_conflicts k
-        where not k.found_in_group and k.key_l {unchanged} and k.key_r {unchanged}
+        where not k.found_in_group and k.key_l {_UNCHANGED} and k.key_r {_UNCHANGED}
         union all
-        {_conflicts_sql(f"select p.* from ({pairs_sql}) p where p.key_l {changed} or p.key_r {changed}")}
+        {_conflicts_sql(f"select p.* from ({pairs_sql}) p where p.key_l {_RESCORED} or p.key_r {_RESCORED}")}
     """)
 
 
@@ -1132,15 +1132,14 @@ def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datet
                 incremental: bool) -> None:
     """What the next build needs to rebuild only what changes (``linkage_state``), in one
     transaction: a build stopped halfway must not leave digests that disagree with the pairs."""
+    gone = "in (select unique_id from _digests where rescore union all select unique_id from _removed)"
     con.begin()
     try:
         if incremental:
             # Only the rows that differ: most records prepared again (see prepare_input) come out
             # as they were, and a row's digest is what tells (_mark_records_to_rescore).
-            con.execute(f"""delete from {STATE}.person_input where unique_id in (select unique_id from _digests where rescore)
-                            or unique_id in (select unique_id from _removed)""")
-            con.execute(f"""insert into {STATE}.person_input by name
-                            select * from _prepared where unique_id in (select unique_id from _digests where rescore)""")
+            con.execute(f"delete from {STATE}.person_input where unique_id {gone}")
+            con.execute(f"insert into {STATE}.person_input by name select * from _prepared where unique_id {_RESCORED}")
             con.execute(f"""delete from {STATE}.person_sources s where not exists
                             (select 1 from _source_digests k where k.unique_id = s.unique_id and k.digest = s.digest)""")
             con.execute(f"insert into {STATE}.person_sources select * from _source_digests anti join {STATE}.person_sources using (unique_id)")
@@ -1163,16 +1162,14 @@ def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datet
         if incremental:
             # The large tables as the outputs are (_write_outputs): only the rows of records
             # rescored, reclustered or gone change. Rewriting them took 3 s at 1,200,000 residents.
-            rescored = "in (select unique_id from _digests where rescore)"
-            gone = "in (select unique_id from _digests where rescore union all select unique_id from _removed)"
             con.execute(f"delete from {STATE}.record_digests where unique_id {gone}")
             con.execute(f"insert into {STATE}.record_digests {whole.pop('record_digests')} where rescore")
             con.execute(f"delete from {STATE}.scored_pairs where key_l {gone} or key_r {gone}")
             con.execute(f"insert into {STATE}.scored_pairs {whole.pop('scored_pairs')} "
-                        f"where key_l {rescored} or key_r {rescored}")
+                        f"where key_l {_RESCORED} or key_r {_RESCORED}")
             con.execute(f"delete from {STATE}.household_links where key_l {gone} or key_r {gone}")
             con.execute(f"insert into {STATE}.household_links {whole.pop('household_links')} "
-                        f"where key_l {rescored} or key_r {rescored}")
+                        f"where key_l {_RESCORED} or key_r {_RESCORED}")
             con.execute(f"""delete from {STATE}.record_clusters
                             where unique_id in (select unique_id from _recluster union all select unique_id from _removed)""")
             con.execute(f"insert into {STATE}.record_clusters {whole.pop('record_clusters')} "
