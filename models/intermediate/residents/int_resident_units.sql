@@ -2,7 +2,8 @@
 
 {#- The units of dim_resident (its residents), each with a digest of every column its row is made
     from: the resident's person records, addresses and service involvement. A nightly build
-    rebuilds only the residents whose digest changed (macros/incremental.sql). -#}
+    rebuilds only the residents whose digest changed (macros/incremental.sql). The digests of the
+    addresses and of the involvement are kept apart too, for int_cross_service_units. -#}
 
 with
 
@@ -54,7 +55,9 @@ episode_digests as (
 
 select
     record_digests.resident_id,
-    hash(record_digests.digest, address_digests.digest, episode_digests.digest) as input_digest
+    hash(record_digests.digest, address_digests.digest, episode_digests.digest) as input_digest,
+    address_digests.digest as address_digest,
+    episode_digests.digest as involvement_digest
 from record_digests
 left join address_digests on record_digests.resident_id = address_digests.resident_id
 left join episode_digests on record_digests.resident_id = episode_digests.resident_id
