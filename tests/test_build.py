@@ -29,7 +29,7 @@ def council(*args: str, env: dict) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict:
     home = tmp_path_factory.mktemp("dagster_home")
-    return {**os.environ, "DAGSTER_HOME": str(home)}
+    return {**os.environ, "DAGSTER_HOME": str(home), "DBT_TARGET_PATH": str(tmp_path_factory.mktemp("dbt_target"))}
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +95,27 @@ def test_the_build_is_recorded(built):
     assert status == "published" and code_version
 
 
+def dbt_nodes_run(runs: set[Path]) -> set[str]:
+    """The kinds of dbt node (seed, model, test, unit_test) that the dbt runs ``runs`` ran."""
+    return {result["unique_id"].split(".")[0]
+            for run in runs for result in json.loads((run / "run_results.json").read_text())["results"]}
+
+
+def dbt_runs(env: dict) -> set[Path]:
+    return {f.parent for f in Path(env["DBT_TARGET_PATH"]).glob("*/run_results.json")}
+
+
 def test_rebuilding_the_same_extracts_loads_nothing_twice(built, env):
     before = query(built / "warehouse.duckdb", "select count(*), sum(rows_loaded) from audit.load_log")
+    first_build = dbt_runs(env)
     result = council("build", "--data", str(built), env=env)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert query(built / "warehouse.duckdb", "select count(*), sum(rows_loaded) from audit.load_log") == before
+    # The first build ran the unit tests; a build of the same dbt code, on the warehouse that
+    # build published, need not run them again.
+    assert {"seed", "unit_test", "model", "test"} <= dbt_nodes_run(first_build)
+    rebuilt = dbt_nodes_run(dbt_runs(env) - first_build)
+    assert {"seed", "model", "test"} <= rebuilt and "unit_test" not in rebuilt
 
 
 def test_each_build_records_its_extracts_and_checks_and_can_be_rolled_back(built, env):
