@@ -65,13 +65,12 @@ where not exists (select 1 from {{ unit_state() }} as state where {{ _keys_match
 
 
 {#- True for a unit this build must build (every unit, in a full build); ``values`` are the
-    expressions of the unit's key columns, in the order of ``keys``. -#}
+    expressions of the unit's key columns, in the order of ``keys``. An in, not a correlated
+    exists: DuckDB runs that as a delim join, which made int_demand_snapshots take 6.5 s to find
+    no unit to build among 8 million spells (at 1,200,000 residents), against 1.5 s. -#}
 {% macro unit_is_to_build(keys, values) -%}
 {%- if is_incremental() -%}
-exists (
-    select 1 from {{ unit_state('__to_build') }} as to_build
-    where {% for key in keys %}to_build.{{ key }} = {{ values[loop.index0] }}{% if not loop.last %} and {% endif %}{% endfor %}
-)
+({{ values | join(', ') }}) in (select {{ keys | join(', ') }} from {{ unit_state('__to_build') }})
 {%- else -%}
 true
 {%- endif -%}
