@@ -377,7 +377,7 @@ def match_addresses(con: duckdb.DuckDBPyConnection, prepared_dir: Path | None = 
     kept = con.execute("select count(*) from _kept").fetchone()[0]
     queue_kept = (f"select q.* from {QUEUE} q semi join (select * from _kept where uprn is null) using (address_record_key)"
                   if kept else None)
-    # Built aside first: the last build's tables are read until both new ones are complete.
+    # Built aside first: it reads the last build's queue, which it then replaces.
     con.execute(f"""
         create or replace temp table _queue as
         select
