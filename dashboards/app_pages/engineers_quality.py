@@ -92,7 +92,12 @@ else:
     st.dataframe(
         checks.sort_values(["passed", "asset_key", "check_name"]),
         hide_index=True,
-        column_config={"passed": st.column_config.CheckboxColumn("Passed")},
+        column_config={
+            "asset_key": st.column_config.TextColumn("Asset"),
+            "check_name": st.column_config.TextColumn("Check"),
+            "passed": st.column_config.CheckboxColumn("Passed"),
+            "severity": st.column_config.TextColumn("Severity"),
+        },
     )
 
 st.header("Rejected rows by reason", divider="gray")
