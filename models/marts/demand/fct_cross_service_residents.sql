@@ -32,7 +32,7 @@ households_to_build as (
 ),
 
 residents_to_build as (
-    select distinct resident_id
+    select distinct involvement.resident_id
     from involvement
     where {{ unit_is_to_build(['unit', 'unit_id'], ["'resident'", 'cast(involvement.resident_id as varchar)']) }}
 ),
