@@ -401,13 +401,13 @@ def match_addresses(con: duckdb.DuckDBPyConnection, prepared_dir: Path | None = 
     con.execute(f"create or replace table {QUEUE} as select * from _queue order by address_record_key")
     if reusable:
         # Only the rows of records changed or gone: rewriting all 2.1 million (at 1,200,000
-        # residents) took 2 s of every nightly, and grew the file by as much.
+        # residents) took 2 s of every nightly.
         con.execute("begin transaction")
         try:
             con.execute(f"delete from {MATCHES} where address_record_key not in (select address_record_key from _kept)")
             con.execute(f"insert into {MATCHES} by name select * from _matched order by address_record_key")
             con.execute("commit")
-        except duckdb.Error:
+        except BaseException:
             con.execute("rollback")
             raise
     else:
