@@ -40,7 +40,7 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	@touch $@
 
 env: $(VENV)/.synced
-	@mkdir -p $(DAGSTER_HOME) && touch $(DAGSTER_HOME)/dagster.yaml
+	@$(BIN)/python -m orchestration.instance $(DAGSTER_HOME)
 
 $(DATA)/.generated-$(RESIDENTS)-$(SEED): | env
 	rm -rf $(DATA)/extracts $(DATA)/truth $(DATA)/.generated-*

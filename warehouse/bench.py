@@ -240,10 +240,9 @@ def _read_xlsx(path: Path) -> int:
 
 def build(data: Path, work: Path, label: str, progress: Progress) -> BuildRun:
     """`council build --data DATA` in a subprocess: wall time, peak memory and time per stage."""
-    home, dbt_target = work / "dagster_home", work / "dbt_target"
-    home.mkdir(exist_ok=True)
-    # `council build` keeps an existing instance config: this one only turns telemetry off.
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    from orchestration.instance import prepare_dagster_home
+
+    home, dbt_target = prepare_dagster_home(work / "dagster_home"), work / "dbt_target"
     env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_SETTINGS}
     # dbt's per-step target folders (with run_results.json) go beside the benchmark, not in the repository.
     env.update(DAGSTER_HOME=str(home), DBT_TARGET_PATH=str(dbt_target))

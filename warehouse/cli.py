@@ -55,13 +55,12 @@ def build(data_dir: Path, warehouse_file: Path | None) -> None:
 def run_build(settings: Settings) -> bool:
     """Materialise every asset in-process; True when the warehouse was built, checked and published."""
     settings.export()
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # an empty instance config: local SQLite storage, no warning
-
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.instance import prepare_dagster_home
+
+    prepare_dagster_home(Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))))
 
     started = time.perf_counter()
     click.echo(f"Building {settings.build_warehouse} from {settings.data_dir}/extracts ...")
