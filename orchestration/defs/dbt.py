@@ -17,9 +17,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
-from dagster_duckdb import DuckDBResource
 from packaging import version
 
+from orchestration.defs.resources import WarehouseResource
 from warehouse.settings import REPO_ROOT
 
 # dagster-dbt runs `dbt` from PATH: make it this environment's dbt even when the venv is not activated.
@@ -125,7 +125,7 @@ _prepare_manifest()
 _CODE_TABLE = "incremental_state.dbt_code"
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource) -> Iterator:
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
     """`dbt build`, incremental models refreshed in place unless this step last ran other code.
 
     The run is named in incremental_state.current_build, which marks the units an incremental
@@ -138,6 +138,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Du
             create table if not exists {_CODE_TABLE} (step varchar primary key, code_digest varchar not null);
             create or replace table incremental_state.current_build as select ? as build_id""", [context.run_id])
         built_with = con.execute(f"select code_digest from {_CODE_TABLE} where step = ?", [step]).fetchone()
+    warehouse.release()  # dbt opens the file in a process of its own
     args = ["build"]
     if built_with is None or built_with[0] != CODE_DIGEST:
         context.log.info(f"{step}: dbt code differs from the warehouse's last build: rebuilding in full")
@@ -156,13 +157,13 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Du
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
             exclude=AFTER_LINKAGE)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse)
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
             select=AFTER_LINKAGE, name="dbt_marts")
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse)
 
 

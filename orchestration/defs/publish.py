@@ -9,10 +9,10 @@ undisturbed. The build records which extracts (by sha256) and which check result
 import datetime as dt
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt import dbt_marts, dbt_models
 from orchestration.defs.demand import demand_projections, households_at_risk
+from orchestration.defs.resources import WarehouseResource
 from warehouse.loading import AUDIT_DDL
 from warehouse.publishing import publish
 from warehouse.settings import Settings, code_version
@@ -40,7 +40,7 @@ def check_results(context: dg.AssetExecutionContext) -> list[tuple[str, str, boo
     "once everything upstream has been built and checked. The previous few are kept for "
     "`council rollback`.",
 )
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = Settings.from_env()
     run = context.instance.get_run_record_by_id(context.run_id)
     started_at = dt.datetime.fromtimestamp(run.start_time) if run and run.start_time else dt.datetime.now()
@@ -60,6 +60,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: DuckDBReso
             con.executemany("insert into audit.build_checks values (?, ?, ?, ?, ?)",
                             [(context.run_id, *check) for check in checks])
         con.execute("checkpoint")
+    warehouse.release()  # the file is renamed next
     kept = publish(settings.build_warehouse, settings.warehouse)
     size_mb = settings.warehouse.stat().st_size / 1e6
     failed_warnings = sum(not passed for _, _, passed, _ in checks)
