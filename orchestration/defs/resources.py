@@ -15,10 +15,10 @@ class WarehouseResource(DuckDBResource):
     """dagster-duckdb's resource, but the warehouse file stays open from one step to the next.
 
     Opening the 4 GB working copy and closing it (which checkpoints it) cost 0.17 s a step, and a
-    build has some 45 steps. Each step still gets a connection of its own, so its transactions and
-    temporary tables end with it; they share one open database (DuckDB's per-process cache of
-    open files). ``release`` closes it: before dbt, another process, opens the file, and before
-    publishing renames it. The run's end closes it too."""
+    build has some 45 steps. Each step still gets a connection of its own (a cursor of the one
+    open database), so its transactions and temporary tables end with it. ``release`` closes the
+    database: before dbt, another process, opens the file, and before publishing renames it. The
+    run's end closes it too."""
 
     _open: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
