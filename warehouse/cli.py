@@ -64,11 +64,12 @@ def run_build(settings: Settings) -> bool:
 
     started = time.perf_counter()
     click.echo(f"Building {settings.build_warehouse} from {settings.data_dir}/extracts ...")
-    result = defs.resolve_job_def("build_warehouse").execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-    )
+    with dg.DagsterInstance.get() as instance:  # closed after: the run history's files with it
+        result = defs.resolve_job_def("build_warehouse").execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     checks = result.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
     failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
