@@ -6,7 +6,6 @@ change: the event log keeps its database connections open (``PooledSqliteEventLo
 
 import json
 import os
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,7 +74,6 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         # Before Dagster's __init__, which connects.
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_pid = os.getpid()
-        self._engines_lock = threading.Lock()
         self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data)
 
@@ -84,18 +82,18 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
-        with self._engines_lock:
-            if self._engines_pid != os.getpid():
-                # A forked child must not use its parent's SQLite connections: new engines.
-                for engine in self._engines.values():
-                    engine.dispose(close=False)
-                self._engines.clear()
-                self._engines_pid = os.getpid()
-            engine = self._engines.pop(shard, None) or self._new_engine(shard)
-            self._engines[shard] = engine  # the most recently used last
-            while len(self._engines) > self.ENGINES_KEPT:
-                self._engines.popitem(last=False)[1].dispose()
-            return engine
+        """The shard's engine; called, as every use of the engines is, under Dagster's _db_lock."""
+        if self._engines_pid != os.getpid():
+            # A forked child must not use its parent's SQLite connections: new engines.
+            for engine in self._engines.values():
+                engine.dispose(close=False)
+            self._engines.clear()
+            self._engines_pid = os.getpid()
+        engine = self._engines.pop(shard, None) or self._new_engine(shard)
+        self._engines[shard] = engine  # the most recently used last
+        while len(self._engines) > self.ENGINES_KEPT:
+            self._engines.popitem(last=False)[1].dispose()
+        return engine
 
     def _new_engine(self, shard: str) -> Engine:
         engine = create_engine(self.conn_string_for_shard(shard), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
@@ -107,7 +105,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return engine
 
     def _dispose_engines(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
