@@ -17,7 +17,10 @@
                post_hook="{{ remember_units(ref('units_model'), ['key']) }}")
     and keep to the units to build with unit_is_to_build(['key'], ['alias.key']). The orchestration
     runs dbt with --full-refresh when the dbt code changes, and names the build in
-    incremental_state.current_build (orchestration/defs/dbt.py). -#}
+    incremental_state.current_build (orchestration/defs/dbt.py).
+
+    keep_changes=true (in both hooks) keeps the rows the build deleted and inserted for models
+    that sum this one's rows and add only the change (macros/demand.sql, demand_counts). -#}
 
 {% macro unit_state(suffix='') -%}
 incremental_state.{{ this.identifier }}{{ suffix }}
@@ -36,7 +39,7 @@ create table if not exists incremental_state.current_build (build_id varchar);
 {%- endmacro %}
 
 
-{% macro forget_changed_units(units, keys) %}
+{% macro forget_changed_units(units, keys, keep_changes=false) %}
 {%- set columns = keys | join(', ') -%}
 {% if is_incremental() and adapter.get_relation(this.database, 'incremental_state', this.identifier) %}
     -- Units built from other inputs than they have now, or gone.
@@ -46,21 +49,34 @@ create table if not exists incremental_state.current_build (build_id varchar);
         select 1 from {{ units }} as units
         where {{ _keys_match('state', 'units', keys) }} and state.input_digest = units.input_digest
     );
+{%- if keep_changes %}
+    create or replace table {{ unit_state('__deleted') }} as
+    select * from {{ this }} where ({{ columns }}) in (select {{ columns }} from stale_units);
+{%- endif %}
     delete from {{ this }} as built using stale_units where {{ _keys_match('stale_units', 'built', keys) }};
     delete from {{ unit_state() }} as state using stale_units where {{ _keys_match('stale_units', 'state', keys) }};
     drop table stale_units;
 {% elif is_incremental() %}
     -- Rows of a table no state describes: build every unit again.
+{%- if keep_changes %}
+    create or replace table {{ unit_state('__deleted') }} as select * from {{ this }};
+{%- endif %}
     delete from {{ this }};
     create or replace table {{ unit_state() }} as
     select {{ columns }}, input_digest, cast(null as varchar) as build_id from {{ units }} where false;
 {% else %}
     create or replace table {{ unit_state() }} as
     select {{ columns }}, input_digest, cast(null as varchar) as build_id from {{ units }} where false;
+{%- if keep_changes %}
+    drop table if exists {{ unit_state('__deleted') }};
+{%- endif %}
 {% endif %}
 create or replace table {{ unit_state('__to_build') }} as
 select {{ columns }} from {{ units }} as units
 where not exists (select 1 from {{ unit_state() }} as state where {{ _keys_match('state', 'units', keys) }});
+{%- if keep_changes %}
+{{ _record_change() }}
+{%- endif %}
 {% endmacro %}
 
 
@@ -79,10 +95,40 @@ true
 {%- endmacro %}
 
 
-{% macro remember_units(units, keys) %}
+{% macro remember_units(units, keys, keep_changes=false) %}
+{%- set columns = keys | join(', ') -%}
 insert into {{ unit_state() }}
-select {{ keys | join(', ') }}, input_digest, (select max(build_id) from incremental_state.current_build) as build_id
+select {{ columns }}, input_digest, (select max(build_id) from incremental_state.current_build) as build_id
 from {{ units }} as units
 where exists (select 1 from {{ unit_state('__to_build') }} as to_build where {{ _keys_match('to_build', 'units', keys) }});
+{%- if keep_changes %}
+create or replace table {{ unit_state('__inserted') }} as
+select * from {{ this }}
+where
+    ({{ columns }}) in (select {{ columns }} from {{ unit_state('__to_build') }})
+    and (select kind from {{ unit_state('__change') }}) = 'delta';
+{%- endif %}
 drop table {{ unit_state('__to_build') }};
+{% endmacro %}
+
+
+{#- What this build changes, for the models that add it to their sums: the rows it deletes
+    (__deleted, kept by forget_changed_units) and inserts (__inserted, by remember_units), and
+    in __change an id for the change, the id of the change before it and whether it is a delta
+    or a rebuild in full (whose rows are not copied: every row is new, and __inserted is left
+    empty). A model that adds a delta to its sums knows by the ids whether it added the one
+    before; if not it counts again in full, so a model run twice, or left out of a run, is never
+    wrong. Recorded by the pre-hook: in the post-hook the table exists, so is_incremental() is
+    true even in a first build. -#}
+{% macro _record_change() %}
+{%- set change = unit_state('__change') -%}
+{%- set had_change = adapter.get_relation(this.database, 'incremental_state', this.identifier ~ '__change') -%}
+{%- set previous = '(select max(change_id) from ' ~ change ~ ')' if had_change else 'cast(null as varchar)' -%}
+create or replace temp table new_change as
+select
+    cast(uuid() as varchar) as change_id,
+    {{ previous }} as previous_change_id,
+    '{{ "delta" if is_incremental() else "full" }}' as kind;
+create or replace table {{ change }} as select * from new_change;
+drop table new_change;
 {% endmacro %}

@@ -112,3 +112,60 @@ def test_a_new_arrears_snapshot_rebuilds_its_year_not_the_tenancys_earlier_years
             "where measure = 'tenancies_in_rent_arrears_31_march')", [nightly_build]).fetchall()}
     assert changed and all("@" in unit for unit in changed)
     assert rebuilt == changed
+
+
+COUNTS_MODELS = ("int_demand_monthly_counts", "int_demand_yearly_counts")
+
+
+def counted(db: Path) -> dict[str, tuple[str, bool]]:
+    """How each demand counts model counted, and whether it counted fct_demand_events' last change."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {model: con.execute(
+            f"select counted.counted, counted.change_id = change.change_id from incremental_state.{model}__counted "
+            "as counted cross join incremental_state.fct_demand_events__change as change").fetchone()
+            for model in COUNTS_MODELS}
+
+
+def test_the_nightly_build_added_fct_demand_events_change_to_the_demand_counts(nightly_and_full):
+    nightly, rebuilt, _ = nightly_and_full
+    full_build = sorted((nightly.parent / "releases").glob("*.duckdb"))[0]
+    assert counted(nightly) == dict.fromkeys(COUNTS_MODELS, ("change", True))
+    for built_in_full in (full_build, rebuilt):
+        assert counted(built_in_full) == dict.fromkeys(COUNTS_MODELS, ("full", True))
+        with duckdb.connect(str(built_in_full), read_only=True) as con:  # nothing copied: every row is new
+            assert con.execute("select count(*) from incremental_state.fct_demand_events__inserted").fetchone() == (0,)
+    with duckdb.connect(str(nightly), read_only=True) as con:
+        inserted, deleted, rows = (con.execute(f"select count(*) from {t}").fetchone()[0] for t in (
+            "incremental_state.fct_demand_events__inserted", "incremental_state.fct_demand_events__deleted",
+            "marts.fct_demand_events"))
+    assert 0 < inserted < rows / 2 and 0 < deleted < rows / 2
+
+
+def test_a_demand_count_that_missed_a_change_counts_again_in_full(nightly_and_full, tmp_path):
+    nightly, _, _ = nightly_and_full
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(nightly, copy)
+    env = {**os.environ, "COUNCIL_BUILD_WAREHOUSE": str(copy), "DBT_TARGET_PATH": str(tmp_path / "dbt_target")}
+
+    def dbt_run(*models: str) -> None:
+        run([str(DBT), "run", "--select", *models, "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)],
+            env)
+
+    def counts(db: Path) -> list[tuple]:
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.execute("select * from intermediate.int_demand_monthly_counts order by all").fetchall()
+
+    expected = counts(nightly)
+    dbt_run("fct_demand_events")  # nothing changed since the nightly: an empty change follows its own
+    dbt_run("int_demand_monthly_counts")
+    assert counted(copy)["int_demand_monthly_counts"] == ("change", True)
+    dbt_run("int_demand_monthly_counts")  # that change again: nothing to add
+    assert counted(copy)["int_demand_monthly_counts"] == ("none", True)
+    dbt_run("fct_demand_events")
+    dbt_run("fct_demand_events")  # the counts never saw the change before this one
+    with duckdb.connect(str(copy)) as con:  # so counting in full must also mend what is kept
+        con.execute("delete from intermediate.int_demand_monthly_counts where breakdown = 'sex'")
+        con.execute("update intermediate.int_demand_monthly_counts set category = 'gone' where breakdown = 'ward'")
+    dbt_run("int_demand_monthly_counts")
+    assert counted(copy)["int_demand_monthly_counts"] == ("full", True)
+    assert counts(copy) == expected

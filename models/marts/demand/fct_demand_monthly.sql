@@ -5,7 +5,8 @@
     estimate of the month's year). Flow measures count events in the month; stock measures count
     what was in force on the last day of the month. Measures reported only per financial year
     (council tax arrears) are not here. Every measure has a borough-wide value in every month.
-    The steps are the macros in macros/demand.sql, shared with fct_demand_yearly. -#}
+    The sums are int_demand_monthly_counts'; the steps are the macros in macros/demand.sql,
+    shared with fct_demand_yearly. -#}
 
 {#- One row per service, measure, month (with its year), breakdown and category. -#}
 {%- set grain = ['year', 'month_start'] %}
@@ -13,10 +14,8 @@
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
 
-events as not materialized (
-    -- Read once per breakdown (macros/demand.sql: demand_counted).
-    select * from {{ ref('fct_demand_events') }}
-    where snapshot in ('event', 'month_end') and not is_annual_only
+counts as (
+    select * from {{ ref('int_demand_monthly_counts') }}
 ),
 
 calendar as (
@@ -28,12 +27,14 @@ measures as (
         service,
         measure,
         value_unit
-    from events
+    from counts
+    where breakdown = 'all'
 ),
 
 counted as (
     -- Every event borough-wide, by ward, age band and sex, and by the service's own breakdowns.
-    {{ demand_counted('events', grain) }}
+    select service, measure, {{ grain | join(', ') }}, breakdown, category, value
+    from counts
 ),
 
 completed as (

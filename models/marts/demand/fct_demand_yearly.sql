@@ -3,8 +3,9 @@
 {#- Yearly demand per service and measure, borough-wide (breakdown 'all') and by ward, age band,
     sex and the service's own breakdowns, with the population it is a rate of. Flow measures
     count events in the calendar year; stock measures count what was in force on the census
-    date. Within one breakdown the categories add up to the borough-wide value. The steps are
-    the macros in macros/demand.sql, shared with fct_demand_monthly. -#}
+    date. Within one breakdown the categories add up to the borough-wide value. The sums are
+    int_demand_yearly_counts'; the steps are the macros in macros/demand.sql, shared with
+    fct_demand_monthly. -#}
 
 {#- One row per service, measure, year, breakdown and category. -#}
 {%- set grain = ['year'] %}
@@ -12,10 +13,8 @@
 -- (the marts' column names: value and year as in truth/demand_annual.csv)
 with
 
-events as not materialized (
-    -- Read once per breakdown (macros/demand.sql: demand_counted).
-    select * from {{ ref('fct_demand_events') }}
-    where snapshot in ('event', 'census')
+counts as (
+    select * from {{ ref('int_demand_yearly_counts') }}
 ),
 
 calendar as (
@@ -31,12 +30,14 @@ measures as (
         service,
         measure,
         value_unit
-    from events
+    from counts
+    where breakdown = 'all'
 ),
 
 counted as (
     -- Every event borough-wide, by ward, age band and sex, and by the service's own breakdowns.
-    {{ demand_counted('events', grain) }}
+    select service, measure, {{ grain | join(', ') }}, breakdown, category, value
+    from counts
 ),
 
 completed as (
