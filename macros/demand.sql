@@ -159,6 +159,18 @@
 {%- endmacro %}
 
 
+{#- The columns of fct_demand_events the demand_counts models read: what they filter on, group
+    by and sum. fct_demand_events keeps these of the rows each build changes (keep_changes). -#}
+{% macro demand_count_columns() -%}
+    {%- set columns = ['service', 'measure', 'value_unit', 'snapshot', 'is_annual_only', 'year', 'month_start'] -%}
+    {%- do columns.extend(demand_demographic_breakdowns().values()) -%}
+    {%- for breakdown in demand_service_breakdowns() -%}
+        {%- do columns.extend([breakdown ~ '_kind', breakdown]) -%}
+    {%- endfor -%}
+    {{ return(columns + ['amount']) }}
+{%- endmacro %}
+
+
 {% macro demand_count_keys(grain) -%}
     {{ return(['service', 'measure', 'value_unit'] + grain + ['breakdown', 'category']) }}
 {%- endmacro %}

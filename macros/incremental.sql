@@ -19,8 +19,10 @@
     runs dbt with --full-refresh when the dbt code changes, and names the build in
     incremental_state.current_build (orchestration/defs/dbt.py).
 
-    keep_changes=true (in both hooks) keeps the rows the build deleted and inserted for models
-    that sum this one's rows and add only the change (macros/demand.sql, demand_counts). -#}
+    keep_changes=[columns] (in both hooks) keeps those columns of the rows the build deleted and
+    inserted, for models that sum this one's rows and add only the change (macros/demand.sql,
+    demand_counts). Only the columns they read: keeping every column of the million rows each
+    way of a 1,200,000-resident nightly cost fct_demand_events 4.6 s, these columns 2.9 s. -#}
 
 {% macro unit_state(suffix='') -%}
 incremental_state.{{ this.identifier }}{{ suffix }}
@@ -51,7 +53,8 @@ create table if not exists incremental_state.current_build (build_id varchar);
     );
 {%- if keep_changes %}
     create or replace table {{ unit_state('__deleted') }} as
-    select * from {{ this }} where ({{ columns }}) in (select {{ columns }} from stale_units);
+    select {{ keep_changes | join(', ') }} from {{ this }}
+    where ({{ columns }}) in (select {{ columns }} from stale_units);
 {%- endif %}
     delete from {{ this }} as built using stale_units where {{ _keys_match('stale_units', 'built', keys) }};
     delete from {{ unit_state() }} as state using stale_units where {{ _keys_match('stale_units', 'state', keys) }};
@@ -59,7 +62,7 @@ create table if not exists incremental_state.current_build (build_id varchar);
 {% elif is_incremental() %}
     -- Rows of a table no state describes: build every unit again.
 {%- if keep_changes %}
-    create or replace table {{ unit_state('__deleted') }} as select * from {{ this }};
+    create or replace table {{ unit_state('__deleted') }} as select {{ keep_changes | join(', ') }} from {{ this }};
 {%- endif %}
     delete from {{ this }};
     create or replace table {{ unit_state() }} as
@@ -103,7 +106,7 @@ from {{ units }} as units
 where exists (select 1 from {{ unit_state('__to_build') }} as to_build where {{ _keys_match('to_build', 'units', keys) }});
 {%- if keep_changes %}
 create or replace table {{ unit_state('__inserted') }} as
-select * from {{ this }}
+select {{ keep_changes | join(', ') }} from {{ this }}
 where
     ({{ columns }}) in (select {{ columns }} from {{ unit_state('__to_build') }})
     and (select kind from {{ unit_state('__change') }}) = 'delta';

@@ -3,8 +3,8 @@
     incremental_strategy='append',
     on_schema_change='fail',
     schema='marts',
-    pre_hook="{{ forget_changed_units(ref('int_demand_event_units'), ['build_unit'], keep_changes=true) }}",
-    post_hook="{{ remember_units(ref('int_demand_event_units'), ['build_unit'], keep_changes=true) }}",
+    pre_hook="{{ forget_changed_units(ref('int_demand_event_units'), ['build_unit'], keep_changes=demand_count_columns()) }}",
+    post_hook="{{ remember_units(ref('int_demand_event_units'), ['build_unit'], keep_changes=demand_count_columns()) }}",
 ) }}
 
 {#- One row per thing a demand measure counts: an event for flow measures (a referral, a plan
