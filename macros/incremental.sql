@@ -105,11 +105,12 @@ select {{ columns }}, input_digest, (select max(build_id) from incremental_state
 from {{ units }} as units
 where exists (select 1 from {{ unit_state('__to_build') }} as to_build where {{ _keys_match('to_build', 'units', keys) }});
 {%- if keep_changes %}
+{#- The kind the pre-hook recorded, not is_incremental(), which is true here in a first build
+    too; a condition in SQL instead still searched every row (14 s in a full build). -#}
+{%- set kind = run_query('select kind from ' ~ unit_state('__change')).columns[0].values()[0] if execute else 'full' %}
+{%- set built_tonight = 'where (' ~ columns ~ ') in (select ' ~ columns ~ ' from ' ~ unit_state('__to_build') ~ ')' %}
 create or replace table {{ unit_state('__inserted') }} as
-select {{ keep_changes | join(', ') }} from {{ this }}
-where
-    ({{ columns }}) in (select {{ columns }} from {{ unit_state('__to_build') }})
-    and (select kind from {{ unit_state('__change') }}) = 'delta';
+select {{ keep_changes | join(', ') }} from {{ this }} {{ built_tonight if kind == 'delta' else 'where false' }};
 {%- endif %}
 drop table {{ unit_state('__to_build') }};
 {% endmacro %}
