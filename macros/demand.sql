@@ -94,15 +94,14 @@
 
 
 {% macro _demand_counts_changed(events, grain, counted, keys) -%}
-    {%- set changes = 'incremental_state.' ~ events.identifier ~ '__' -%}
     with
 
     inserted as not materialized (
-        select * from {{ changes }}inserted where {{ counted }}
+        select * from {{ unit_state('__inserted', of=events) }} where {{ counted }}
     ),
 
     deleted as not materialized (
-        select * from {{ changes }}deleted where {{ counted }}
+        select * from {{ unit_state('__deleted', of=events) }} where {{ counted }}
     ),
 
     changed as (
@@ -182,8 +181,8 @@
     {%- if not (execute and is_incremental()) -%}
         {{ return('full') }}
     {%- endif -%}
-    {%- set change = adapter.get_relation(this.database, 'incremental_state', events.identifier ~ '__change') -%}
-    {%- set counted = adapter.get_relation(this.database, 'incremental_state', this.identifier ~ '__counted') -%}
+    {%- set change = unit_state_relation('__change', of=events) -%}
+    {%- set counted = unit_state_relation('__counted') -%}
     {%- if not (change and counted) -%}
         {{ return('full') }}
     {%- endif -%}
@@ -208,7 +207,7 @@
     delete from {{ this }} where n_rows = 0;
     create or replace table {{ unit_state('__counted') }} as
     select change_id, '{{ _demand_counts_plan(events) }}' as counted
-    from incremental_state.{{ events.identifier }}__change;
+    from {{ unit_state('__change', of=events) }};
 {%- endmacro %}
 
 
