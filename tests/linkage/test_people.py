@@ -9,6 +9,8 @@ from warehouse.linkage.evaluate import evaluate_people
 from warehouse.linkage.people import (
     RESULT_TABLES,
     LinkageConfig,
+    _cluster,
+    _components,
     _pairs_both_ways,
     bound_unobserved_u,
     link_people,
@@ -228,6 +230,22 @@ def test_a_level_random_sampling_never_saw_gets_the_rule_of_three_bound():
     assert levels[1]["u_probability"] == pytest.approx(6e-7)
     assert levels[2]["u_probability"] == 2e-5
 
+
+
+def test_clustering_takes_links_strongest_first_and_keeps_apart_what_is_refused():
+    """a-b-c: the model's stronger link is taken and the weaker refused, a and c being kept apart
+    by a rule. d-e holds nothing kept apart: one group, named by its smallest key. f-g-h share an
+    identifier, which overrides a rule (f, g) but not an analyst's rejection (g, h)."""
+    records = ["a", "b", "c", "d", "e", "f", "g", "h"]
+    edges = [("b", "c", 1, 8.0), ("a", "b", 1, 9.0), ("e", "d", 1, 5.0), ("g", "h", 2, 1.0), ("f", "g", 2, 1.0)]
+    clusters, not_taken = _cluster(records, edges, rejected=[("g", "h")], refused=[("a", "c"), ("f", "g")],
+                                   component=_components(records, edges))
+    groups: dict[str, set[str]] = {}
+    for record, cluster in clusters.items():
+        groups.setdefault(cluster, set()).add(record)
+    assert sorted(map(sorted, groups.values())) == [["a", "b"], ["c"], ["d", "e"], ["f", "g"], ["h"]]
+    assert clusters["e"] == "d"
+    assert not_taken == [("g", "h"), ("b", "c")]
 
 # The person records as a table of their own, so that a test can change them as a new extract
 # would (in the warehouse they are a view of staging).

@@ -629,12 +629,20 @@ def _components(records: list[str], edges: list[tuple[str, str, int, float]]) ->
 
 
 def _cluster(records: list[str], edges: list[tuple[str, str, int, float]],
-             rejected: list[tuple[str, str]], refused: list[tuple[str, str]]):
-    """Greedy constrained clustering. ``edges``: (a, b, priority, weight), taken highest first.
+             rejected: list[tuple[str, str]], refused: list[tuple[str, str]],
+             component: dict[str, str]):
+    """Greedy constrained clustering. ``edges``: (a, b, priority, weight), taken highest first;
+    ``component``: the connected group of each of ``records`` under every edge (``_components``).
 
     Priority 3 (an analyst accepted the pair) overrides everything; priority 2 (a shared valid
     identifier) respects only analysts' rejections; priority 1 (the model) respects rejections
-    and the refusal rules. Returns {record: cluster root} and the edges not taken."""
+    and the refusal rules. Returns {record: its cluster, named by one of its records} and the
+    edges not taken.
+
+    Every edge of a group that holds no pair kept apart is taken, whatever the order, so such a
+    group is its component, named as the component is. Only the groups that hold one are linked
+    edge by edge: 13,000 of 1.6 million at 1,200,000 residents, where linking every record one by
+    one in Python took 25 s a pass."""
     def index(pairs):
         out: dict[str, set[str]] = {}
         for a, b in pairs:
@@ -642,16 +650,21 @@ def _cluster(records: list[str], edges: list[tuple[str, str, int, float]],
             out.setdefault(b, set()).add(a)
         return out
 
+    apart = [*rejected, *refused]
+    constrained = {component[a] for a, b in apart if a in component and component[a] == component.get(b)}
+    linked = [e for e in edges if component[e[0]] in constrained]
     hard = index(rejected)
-    every = index(list(rejected) + list(refused))
-    uf = _UnionFind(records)
+    every = index(apart)
+    uf = _UnionFind({r for a, b, _, _ in linked for r in (a, b)})
     not_taken = []
     # The record keys break ties in weight (twins score alike), so a rebuild takes the same links.
-    for a, b, priority, _ in sorted(edges, key=lambda e: (-e[2], -e[3], e[0], e[1])):
+    for a, b, priority, _ in sorted(linked, key=lambda e: (-e[2], -e[3], e[0], e[1])):
         constraints = None if priority >= 3 else hard if priority == 2 else every
         if not uf.union(a, b, constraints):
             not_taken.append((a, b))
-    return {r: uf.find(r) for r in records}, not_taken
+    clusters = dict(component)
+    clusters.update((r, uf.find(r)) for r in uf.parent)
+    return clusters, not_taken
 
 
 # --------------------------------------------------------------------------------- the run
@@ -1088,10 +1101,12 @@ def _cluster_touched(con: duckdb.DuckDBPyConnection, incremental: bool) -> int:
     # The rules on every scored pair first; then, on the groups that forms, every pair inside a
     # group (a conflict reached through a third record), until no group holds one. Checking the
     # scored pairs first keeps groups small, so the pairs inside them stay few.
+    component = _components(keys, edges)
     found_in_groups: list[tuple[str, str, str]] = []
+    checked = keys
     for _ in range(MAX_CLUSTER_PASSES):
-        final, refused = _cluster(keys, edges, rejected, [(a, b) for a, b, _ in cannot])
-        _insert(con, "_grouped", ["unique_id", "root"], list(final.items()))
+        final, refused = _cluster(keys, edges, rejected, [(a, b) for a, b, _ in cannot], component)
+        _insert(con, "_grouped", ["unique_id", "root"], [(k, final[k]) for k in checked])
         found = con.execute(_conflicts_sql(f"""
             with sized as (select *, count(*) over (partition by root) as n from _grouped)
             select l.unique_id as key_l, r.unique_id as key_r
@@ -1104,7 +1119,10 @@ def _cluster_touched(con: duckdb.DuckDBPyConnection, incremental: bool) -> int:
             break
         cannot += new
         found_in_groups += new
-    component = _components(keys, edges)
+        # Only the groups of a component that holds a new pair can change, so only they are
+        # checked again.
+        regrouped = {component[a] for a, _, _ in new}
+        checked = [k for k in keys if component[k] in regrouped]
     _insert(con, "_new_clusters", ["unique_id", "cluster", "component"], [(k, final[k], component[k]) for k in keys])
     _insert(con, "_new_refused", ["key_l", "key_r"], [(min(a, b), max(a, b)) for a, b in refused])
     _insert(con, "_new_found", ["key_l", "key_r", "rule"], found_in_groups)
