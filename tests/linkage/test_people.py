@@ -231,7 +231,6 @@ def test_a_level_random_sampling_never_saw_gets_the_rule_of_three_bound():
     assert levels[2]["u_probability"] == 2e-5
 
 
-
 def test_clustering_takes_links_strongest_first_and_keeps_apart_what_is_refused():
     """a-b-c: the model's stronger link is taken and the weaker refused, a and c being kept apart
     by a rule. d-e holds nothing kept apart: one group, named by its smallest key. f-g-h share an
@@ -246,6 +245,7 @@ def test_clustering_takes_links_strongest_first_and_keeps_apart_what_is_refused(
     assert sorted(map(sorted, groups.values())) == [["a", "b"], ["c"], ["d", "e"], ["f", "g"], ["h"]]
     assert clusters["e"] == "d"
     assert not_taken == [("g", "h"), ("b", "c")]
+
 
 # The person records as a table of their own, so that a test can change them as a new extract
 # would (in the warehouse they are a view of staging).
