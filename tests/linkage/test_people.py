@@ -237,7 +237,7 @@ def test_clustering_takes_links_strongest_first_and_keeps_apart_what_is_refused(
     identifier, which overrides a rule (f, g) but not an analyst's rejection (g, h)."""
     records = ["a", "b", "c", "d", "e", "f", "g", "h"]
     edges = [("b", "c", 1, 8.0), ("a", "b", 1, 9.0), ("e", "d", 1, 5.0), ("g", "h", 2, 1.0), ("f", "g", 2, 1.0)]
-    clusters, not_taken = _cluster(records, edges, rejected=[("g", "h")], refused=[("a", "c"), ("f", "g")],
+    clusters, not_taken = _cluster(edges, rejected=[("g", "h")], refused=[("a", "c"), ("f", "g")],
                                    component=_components(records, edges))
     groups: dict[str, set[str]] = {}
     for record, cluster in clusters.items():

@@ -628,11 +628,11 @@ def _components(records: list[str], edges: list[tuple[str, str, int, float]]) ->
     return {r: find(r) for r in records}
 
 
-def _cluster(records: list[str], edges: list[tuple[str, str, int, float]],
-             rejected: list[tuple[str, str]], refused: list[tuple[str, str]],
-             component: dict[str, str]):
-    """Greedy constrained clustering. ``edges``: (a, b, priority, weight), taken highest first;
-    ``component``: the connected group of each of ``records`` under every edge (``_components``).
+def _cluster(edges: list[tuple[str, str, int, float]], rejected: list[tuple[str, str]],
+             refused: list[tuple[str, str]], component: dict[str, str]):
+    """Greedy constrained clustering of the records of ``component``, each record's connected
+    group under every edge (``_components``). ``edges``: (a, b, priority, weight), taken highest
+    first.
 
     Priority 3 (an analyst accepted the pair) overrides everything; priority 2 (a shared valid
     identifier) respects only analysts' rejections; priority 1 (the model) respects rejections
@@ -1105,7 +1105,7 @@ def _cluster_touched(con: duckdb.DuckDBPyConnection, incremental: bool) -> int:
     found_in_groups: list[tuple[str, str, str]] = []
     checked = keys
     for _ in range(MAX_CLUSTER_PASSES):
-        final, refused = _cluster(keys, edges, rejected, [(a, b) for a, b, _ in cannot], component)
+        final, refused = _cluster(edges, rejected, [(a, b) for a, b, _ in cannot], component)
         _insert(con, "_grouped", ["unique_id", "root"], [(k, final[k]) for k in checked])
         found = con.execute(_conflicts_sql(f"""
             with sized as (select *, count(*) over (partition by root) as n from _grouped)
