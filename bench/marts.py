@@ -66,7 +66,6 @@ def bench(data: Path, residents: int | None, work: Path) -> dict:
         rows = {}
         with duckdb.connect(str(warehouse), read_only=True) as con:
             for mart in MART_SCHEMAS:
-                # As the Dagster check does: the large marts a slice at a time.
                 validated = validate_mart(con, mart)
                 rows[mart] = validated.rows
                 if validated.failures:

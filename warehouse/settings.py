@@ -72,7 +72,7 @@ def memory_limit() -> str:
     """What DuckDB may hold in memory (``$COUNCIL_MEMORY_LIMIT``, 8 GB unless set), in every
     process of a build: the Dagster resource's connections and dbt's (profiles.yml). DuckDB's own
     default, 80% of the machine, keeps that much cached and leaves too little for the Python
-    steps beside it (pandera's frames, the scorecard): at 1,200,000 residents the build reached
+    steps beside it (linkage, the scorecard): at 1,200,000 residents the build reached
     24 GB and was killed. Above the limit DuckDB spills to disk. The build must fit in 16 GiB."""
     return os.environ.get(MEMORY_LIMIT_ENV, "8GB")
 
@@ -80,7 +80,7 @@ def memory_limit() -> str:
 def return_freed_memory() -> None:
     """Hand memory Python has freed back to the operating system. Builds run every step in one
     process (DuckDB takes one writer), and glibc keeps the heap of a step that built millions of
-    small objects (linkage's clusters, a mart in pandas) after they are freed, so the next step
+    small objects (linkage's clusters, the scorecard's frames) after they are freed, so the next step
     would start from the last one's peak. Nothing in the standard library does this."""
     gc.collect()
     try:
