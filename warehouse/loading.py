@@ -32,7 +32,11 @@ import pyarrow as pa
 
 from warehouse.sources import LOAD_METADATA_COLUMNS, TABLES, SourceTable, raw_column_name
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 100_000  # rows read one by one, as Python lists
+# A file Arrow read as columns is in memory already: DuckDB checks and inserts a million rows at a
+# time in four fifths of the time it takes ten batches of 100,000 (rent arrears at 1,200,000
+# residents: 21.6 -> 17.0 s).
+COLUMN_BATCH_ROWS = 1_000_000
 _EXTRACT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # what errors="surrogateescape" leaves for bad bytes
 # The contract's CSVs are comma-separated; the others are what exports from other locales or tools use.
@@ -312,14 +316,14 @@ def _read_batches(
     # One C-speed pass over the whole file spares a per-row scan for bad bytes in the usual case.
     is_csv = source.file_format == "csv"
     decodes, quoted = _scan(extract.path, source.encoding) if is_csv else (True, False)
-    if is_csv and decodes and not quoted:
+    if is_csv and decodes:
         records.close()
-        table = _read_plain_csv(extract, source, names)
+        table = _read_csv_as_columns(extract, source, names, quoted)
         if table is not None:
             result.rows_in_file = table.num_rows
             columns = [table.column(p) for p in positions]
-            for start in range(0, table.num_rows, BATCH_ROWS):
-                stop = min(start + BATCH_ROWS, table.num_rows)
+            for start in range(0, table.num_rows, COLUMN_BATCH_ROWS):
+                stop = min(start + COLUMN_BATCH_ROWS, table.num_rows)
                 yield list(range(start + 1, stop + 1)), [c.slice(start, stop - start) for c in columns]
             return
         records = _records(extract, source)
@@ -366,30 +370,47 @@ def _scan(path: Path, encoding: str) -> tuple[bool, bool]:
     return True, quoted
 
 
-def _read_plain_csv(extract: ExtractFile, source: SourceTable, header: list[str]) -> pa.Table | None:
-    """The data rows of a CSV without quotes, read by Arrow; None unless every row is as wide as
-    the header, so the row-by-row reader can say which rows are not.
+def _read_csv_as_columns(extract: ExtractFile, source: SourceTable, header: list[str], quoted: bool) -> pa.Table | None:
+    """The data rows of a CSV, read by Arrow; None unless every row is as wide as the header, so
+    the row-by-row reader can say which rows are not.
 
     Python's csv module reads rent arrears at 1,200,000 residents (6.3 million rows) in about a
     minute, most of it turning rows into columns; Arrow reads them as columns. Without quotes a
-    CSV is lines split on commas, which both read alike, so loaded rows are the same either way.
+    CSV is lines split on commas, which both read alike. With quotes (every row of liable parties
+    quotes its name), Python's csv reader first reads the file as the row-by-row reader would,
+    strictly, only to say whether every row is as wide as the header: Arrow's reader is lenient
+    where Python's strict one refuses a file ('"b"c' is "bc" to Arrow), but it reads alike any
+    file the strict one reads whole. For liable parties at 1,200,000 residents (2 million rows)
+    that pass and Arrow's take 2.4 s, where reading row by row took 14 s.
     """
     from pyarrow import csv as arrow_csv
 
     width = len(header)
+    if quoted:
+        records = 0
+        try:
+            for _, values in _csv_records(extract, source):
+                if len(values) != width:
+                    return None
+                records += 1
+        except ExtractFileError:
+            return None
     uneven = []
-    table = arrow_csv.read_csv(
-        extract.path,
-        read_options=arrow_csv.ReadOptions(encoding=source.encoding, autogenerate_column_names=True),
-        parse_options=arrow_csv.ParseOptions(
-            delimiter=CSV_DELIMITER, quote_char=False, ignore_empty_lines=True,
-            invalid_row_handler=lambda row: uneven.append(row) or "skip",
-        ),
-        convert_options=arrow_csv.ConvertOptions(
-            column_types={f"f{i}": pa.string() for i in range(width)}, strings_can_be_null=False
-        ),
-    )
-    if uneven or table.num_columns != width or table.num_rows == 0:
+    try:
+        table = arrow_csv.read_csv(
+            extract.path,
+            read_options=arrow_csv.ReadOptions(encoding=source.encoding, autogenerate_column_names=True),
+            parse_options=arrow_csv.ParseOptions(
+                delimiter=CSV_DELIMITER, quote_char='"' if quoted else False, newlines_in_values=quoted,
+                ignore_empty_lines=True, invalid_row_handler=lambda row: uneven.append(row) or "skip",
+            ),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if uneven or table.num_columns != width or table.num_rows == 0 or (quoted and table.num_rows != records):
         return None
     if list(table.slice(0, 1).to_pylist()[0].values()) != header:
         return None

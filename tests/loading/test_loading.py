@@ -371,19 +371,28 @@ def _plain_party_row(ref: str, birth_date: str = "04/03/1981") -> str:
     return f"{ref},CT001,SMITH Jo,{birth_date},AB123456C,01/04/2016,"
 
 
-@pytest.mark.parametrize(("rows", "read_as_columns"), [
+@pytest.mark.parametrize(("rows", "read_as_columns", "counts"), [
     # blank lines, a date that is not one, Windows line ends: Arrow reads the file
-    ([_plain_party_row("P1"), "", _plain_party_row("P2", "31/02/1981"), _plain_party_row("P3")], True),
+    ([_plain_party_row("P1"), "", _plain_party_row("P2", "31/02/1981"), _plain_party_row("P3")], True, (3, 2, 1)),
     # a short and a long row: only the row-by-row reader can say which
-    ([_plain_party_row("P1"), "P2,CT001", _plain_party_row("P3") + ",x", _plain_party_row("P4")], False),
+    ([_plain_party_row("P1"), "P2,CT001", _plain_party_row("P3") + ",x", _plain_party_row("P4")], False, (4, 2, 2)),
+    # quoted names: a comma, a doubled quote, line ends and a quote inside a field not quoted
+    ([_plain_party_row("P1").replace("SMITH Jo", '"SMITH, Jo"'), "",
+      _plain_party_row("P2").replace("SMITH Jo", '"O""BRIEN, Pat"'),
+      _plain_party_row("P3").replace("SMITH Jo", '"SMITH,\r\nJo\nAnn"'),
+      '"P4"' + _plain_party_row("P4")[2:].replace("SMITH Jo", 'JO"NES Al')], True, (4, 4, 0)),
+    # a short row in a quoted file
+    ([_plain_party_row("P1").replace("SMITH Jo", '"SMITH, Jo"'), 'P2,CT001,"SMITH, Jo"'], False, (2, 1, 1)),
+    # text after a closing quote: the strict reader refuses the file
+    ([_plain_party_row("P1"), _plain_party_row("P2").replace("SMITH Jo", '"SMITH" Jo')], False, (2, 0, 2)),
 ])
-def test_a_file_without_quotes_loads_as_the_row_by_row_reader_loads_it(tmp_path, monkeypatch, rows, read_as_columns):
+def test_a_file_loads_as_the_row_by_row_reader_loads_it(tmp_path, monkeypatch, rows, read_as_columns, counts):
     from warehouse import loading
 
     write(tmp_path, PARTIES, "2025-12-01", "\r\n".join([HEADER, *rows, ""]).encode("cp1252"))
     arrow_reads = []
-    read_plain_csv = loading._read_plain_csv
-    monkeypatch.setattr(loading, "_read_plain_csv", lambda *a: arrow_reads.append(read_plain_csv(*a)) or arrow_reads[-1])
+    read_as = loading._read_csv_as_columns
+    monkeypatch.setattr(loading, "_read_csv_as_columns", lambda *a: arrow_reads.append(read_as(*a)) or arrow_reads[-1])
 
     def loaded(folder):
         with duckdb.connect(str(tmp_path / folder)) as c:
@@ -396,9 +405,9 @@ def test_a_file_without_quotes_loads_as_the_row_by_row_reader_loads_it(tmp_path,
 
     either_way = loaded("columns.duckdb")
     assert [table is not None for table in arrow_reads] == [read_as_columns]
-    monkeypatch.setattr(loading, "_read_plain_csv", lambda *a: None)
+    monkeypatch.setattr(loading, "_read_csv_as_columns", lambda *a: None)
     assert loaded("rows.duckdb") == either_way
-    assert either_way[0][0] == len([r for r in rows if r])
+    assert either_way[0] == counts
 
 
 def test_a_corrected_resend_under_the_same_name_keeps_every_row_of_both_deliveries(tmp_path, con):
