@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
 
-from warehouse.publishing import KEEP_RELEASES, publish, releases, rollback
+from warehouse import publishing
+from warehouse.publishing import KEEP_RELEASES, copy, publish, releases, rollback
 
 
 def build_file(tmp_path, content: bytes):
@@ -46,3 +48,43 @@ def test_rollback_restores_the_newest_release_then_the_one_before(tmp_path):
     assert published.read_bytes() == b"1"
     with pytest.raises(FileNotFoundError, match="no earlier release"):
         rollback(published)
+
+
+@pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="copy_file_range(2) is Linux's")
+def test_a_copy_by_the_kernel_is_the_whole_file(tmp_path, monkeypatch):
+    calls = []
+    kernel_copy = os.copy_file_range
+    monkeypatch.setattr(publishing.os, "copy_file_range", lambda *args: calls.append(args) or kernel_copy(*args))
+    source, target = tmp_path / "source.duckdb", tmp_path / "target.duckdb"
+    source.write_bytes(os.urandom(3 * 2**20 + 17))
+    target.write_bytes(b"a longer file that was there before, to be replaced whole" * 100_000)
+    copy(source, target)
+    assert calls
+    assert target.read_bytes() == source.read_bytes()
+
+
+def failing_with(code: int):
+    def copy_file_range(*_):
+        raise OSError(code, os.strerror(code))
+    return copy_file_range
+
+
+@pytest.mark.parametrize("copy_file_range", [
+    pytest.param(failing_with(errno.EXDEV), id="another filesystem"),
+    pytest.param(failing_with(errno.ENOSYS), id="an older kernel"),
+    pytest.param(lambda *_: 0, id="a file that seems to end early"),
+])
+def test_where_the_kernel_cannot_copy_a_file_shutil_copies_it(tmp_path, monkeypatch, copy_file_range):
+    source, target = tmp_path / "source.duckdb", tmp_path / "target.duckdb"
+    source.write_bytes(os.urandom(2**20))
+    monkeypatch.setattr(publishing.os, "copy_file_range", copy_file_range, raising=False)
+    copy(source, target)
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_a_copy_that_fails_for_another_reason_says_so(tmp_path, monkeypatch):
+    source = tmp_path / "source.duckdb"
+    source.write_bytes(b"warehouse")
+    monkeypatch.setattr(publishing.os, "copy_file_range", failing_with(errno.ENOSPC), raising=False)
+    with pytest.raises(OSError, match="No space left"):
+        copy(source, tmp_path / "target.duckdb")

@@ -2,12 +2,14 @@
 
 Readers (the dashboards) hold the published file open read-only. Every change to it is an
 ``os.replace`` of a complete file, so a reader sees the old warehouse or the new one, never a
-mix, and never blocks the swap. Releases are hard links where the filesystem allows (no copy).
+mix, and never blocks the swap. Releases are hard links where the filesystem allows (no copy),
+and copies share the original's blocks where it has reflinks (``copy``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 import uuid
@@ -26,10 +28,45 @@ def releases(published: Path) -> list[Path]:
     return sorted(folder.glob(f"{published.stem}-*.duckdb"), reverse=True) if folder.exists() else []
 
 
+# What copy_file_range(2) fails with where it cannot copy these files, so shutil copies them:
+# another filesystem (on some kernels), a kernel or filesystem without it, a filesystem it refuses.
+_COPY_FILE_RANGE_UNSUPPORTED = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM}
+
+
+def copy(source: Path, target: Path) -> None:
+    """``shutil.copyfile``, by copy_file_range(2) where the system has it.
+
+    A build copies the whole warehouse twice: the working copy from the published file, and the
+    published file from the working copy. shutil.copyfile copies by sendfile(2) on Linux, which
+    reads and writes every byte: about 4 s for the 3.6 GB of a 1,200,000-resident borough, 10-14 s
+    when the file is not in the page cache, as the published one seldom is by the next night.
+    copy_file_range lets the filesystem clone the file instead: on XFS with reflinks (RHEL's
+    default) and on btrfs the copy shares the source's blocks until either is written, and took
+    no measurable time for that file; on ext4 it copies in the kernel, as fast as sendfile.
+    Written by hand: shutil has no clone of its own."""
+    if not hasattr(os, "copy_file_range"):  # not Linux
+        shutil.copyfile(source, target)
+        return
+    try:
+        with source.open("rb") as read, target.open("wb") as written:
+            left = os.fstat(read.fileno()).st_size
+            while left > 0:
+                copied = os.copy_file_range(read.fileno(), written.fileno(), left)
+                if copied == 0:  # the file ended early: leave it to shutil, which copies to the end
+                    break
+                left -= copied
+        if left == 0:
+            return
+    except OSError as error:
+        if error.errno not in _COPY_FILE_RANGE_UNSUPPORTED:
+            raise
+    shutil.copyfile(source, target)
+
+
 def _place(source: Path, target: Path) -> None:
     """Put a complete copy of ``source`` at ``target`` in one atomic step."""
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
-    shutil.copyfile(source, staging)
+    copy(source, staging)
     os.replace(staging, target)
 
 
@@ -41,7 +78,7 @@ def start_from_last_good(published: Path, build: Path) -> bool:
         leftover.unlink(missing_ok=True)
     if not published.exists():
         return False
-    shutil.copyfile(published, build)
+    copy(published, build)
     return True
 
 
@@ -57,7 +94,7 @@ def publish(build: Path, published: Path, keep: int = KEEP_RELEASES) -> Path | N
         try:
             os.link(published, kept)
         except OSError:  # a filesystem without hard links
-            shutil.copyfile(published, kept)
+            copy(published, kept)
     _place(build, published)
     for old in releases(published)[keep:]:
         old.unlink()
