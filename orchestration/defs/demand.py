@@ -48,15 +48,20 @@ PREVENTION_DEPS = ["fct_service_involvement", "bridge_resident_source_record", "
     kinds={"duckdb", "python"},
     deps=[_mart_key(m) for m in PREVENTION_DEPS],
     description="Households at risk of homelessness: a logistic scorecard trained on earlier years, "
-    "back-tested on a later one, with reasons per household, a fairness report and a model card.",
+    "back-tested on a later one, with reasons per household, a fairness report and a model card. "
+    "The scorecard is kept and trained again every "
+    f"{prevention.RETRAIN_AFTER_DAYS} days or when its code changes.",
 )
 def households_at_risk(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     out_dir = Settings.from_env().build_warehouse.parent / "prevention"
     with warehouse.get_connection() as con:
         figures = prevention.run(con, out_dir)
-    context.log.info(f"prevention back-test: {figures['backtest']}")
+    context.log.info(("scorecard trained" if figures["retrained"] else f"scorecard of {figures['trained_at']} kept")
+                     + f"; back-test: {figures['backtest']}")
     return dg.MaterializeResult(metadata={
         "households_at_risk": figures["households_at_risk"],
+        "scorecard_trained_at": figures["trained_at"],
+        "retrained_this_build": figures["retrained"],
         "backtest": dg.MetadataValue.json(figures["backtest"]),
         "fairness_gaps": dg.MetadataValue.json(figures["fairness_gaps"]),
         "model_card": str(out_dir / "model_card.md"),

@@ -6,6 +6,7 @@ import datetime as dt
 import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 import statsmodels.api as sm
 
 from warehouse.demand import prevention, projections
@@ -320,6 +321,61 @@ def test_run_writes_what_ranking_each_dates_facts_gives(tmp_path):
         card.coefficients.iloc[1:].tolist()
     # The temporary table of facts goes when the run ends.
     assert not con.execute(f"select * from duckdb_tables() where table_name = '{prevention.HOUSEHOLDS}'").fetchall()
+
+
+def trained_on_the_warehouse(con) -> prevention.Scorecard:
+    """The scorecard fitted on the training dates' households as the warehouse holds them now."""
+    card, _ = prevention.fit(prevention.fact_counts(
+        pd.concat([per_date_features(con, d) for d in prevention.TRAIN_DATES], ignore_index=True)))
+    return card
+
+
+def forget_early_homelessness_approaches(con) -> None:
+    """A late correction to the past: a scorecard trained again would weigh its facts otherwise."""
+    con.execute("delete from marts.fct_service_involvement where service = 'homelessness' and started_on < '2022-01-01'")
+
+
+def test_a_later_build_scores_todays_households_with_the_kept_scorecard(tmp_path):
+    con = small_warehouse(tmp_path / "warehouse.duckdb", seed=8)
+    card = trained_on_the_warehouse(con)
+    first = prevention.run(con, tmp_path / "out", scored_on=SCORED_ON)
+    trained_tables = {t: con.execute(f"select * from prevention.{t}").df()
+                      for t in ("scorecard", "backtest", "backtest_households", "fairness")}
+    forget_early_homelessness_approaches(con)
+    assert not trained_on_the_warehouse(con).coefficients.equals(card.coefficients)
+
+    later = prevention.run(con, tmp_path / "out", scored_on=SCORED_ON)
+    assert first["retrained"] and not later["retrained"]
+    assert later["trained_at"] == first["trained_at"] and later["backtest"] == first["backtest"]
+    for table, trained in trained_tables.items():
+        pd.testing.assert_frame_equal(con.execute(f"select * from prevention.{table}").df(), trained,
+                                      check_exact=True)
+    # Today's facts, as they are now, ranked by the kept scorecard.
+    current = prevention.rank(per_date_features(con, SCORED_ON), card)
+    at_risk = current.loc[current["flagged"], ["reference_on", "uprn", "ward_code", "members", "children", "score",
+                                               "probability", "rank", "reasons", *prevention.FEATURES]]
+    pd.testing.assert_frame_equal(con.execute("select * from prevention.households_at_risk").df(),
+                                  at_risk.reset_index(drop=True), check_exact=True)
+    [(card_text,)] = con.execute("select markdown from prevention.model_card").fetchall()
+    assert f"Trained on {dt.datetime.fromisoformat(first['trained_at']):%Y-%m-%d %H:%M}" in card_text
+    assert f"scored on {SCORED_ON.isoformat()}" in card_text
+
+
+@pytest.mark.parametrize("kept_scorecard", ["too old", "from other code"])
+def test_a_scorecard_too_old_or_from_other_code_is_trained_again(tmp_path, kept_scorecard):
+    con = small_warehouse(tmp_path / "warehouse.duckdb", seed=8)
+    prevention.run(con, tmp_path / "out", scored_on=SCORED_ON)
+    forget_early_homelessness_approaches(con)
+    if kept_scorecard == "too old":
+        con.execute(f"update {prevention.MODEL_TABLE} "
+                    f"set trained_at = trained_at - interval {prevention.RETRAIN_AFTER_DAYS + 1} day")
+    else:
+        con.execute(f"update {prevention.MODEL_TABLE} set code_digest = 'another version'")
+
+    figures = prevention.run(con, tmp_path / "out", scored_on=SCORED_ON)
+    assert figures["retrained"]
+    assert con.execute("select coefficient from prevention.scorecard").df()["coefficient"].tolist() == \
+        trained_on_the_warehouse(con).coefficients.iloc[1:].tolist()
 
 
 def test_the_fit_on_counts_is_the_penalised_maximum_likelihood_of_the_households():
