@@ -357,7 +357,7 @@ def test_a_later_build_scores_todays_households_with_the_kept_scorecard(tmp_path
     pd.testing.assert_frame_equal(con.execute("select * from prevention.households_at_risk").df(),
                                   at_risk.reset_index(drop=True), check_exact=True)
     [(card_text,)] = con.execute("select markdown from prevention.model_card").fetchall()
-    assert f"Trained on {dt.datetime.fromisoformat(first['trained_at']):%Y-%m-%d %H:%M}" in card_text
+    assert f"trained on {dt.datetime.fromisoformat(first['trained_at']):%Y-%m-%d at %H:%M}" in card_text
     assert f"scored on {SCORED_ON.isoformat()}" in card_text
 
 

@@ -53,8 +53,8 @@ TEST_DATE = dt.date(2024, 4, 1)
 FLAG_SHARE = 0.05  # the share of households an officer's list holds
 POINTS_PER_DOUBLING_OF_ODDS = 20  # the usual scorecard scale: 20 points double the odds
 REASONS_SHOWN = 3
-# As linkage keeps its Splink model: long enough that the list is steady, short enough that a
-# year's late records reach the scorecard within a month.
+# As long as linkage keeps its Splink model: the list stays steady, and late corrections to the
+# training years reach the scorecard within a month.
 RETRAIN_AFTER_DAYS = 28
 MODEL_TABLE = "prevention.model"
 
@@ -395,8 +395,8 @@ def model_card(card: Scorecard, metrics: dict, gaps: dict, trained_on: tuple[dt.
         "Households: residents living at one UPRN on a reference date (linkage marts). Trained on the",
         f"reference dates {', '.join(d.isoformat() for d in trained_on)} ({train_rows:,} household-dates);",
         f"back-tested on {tested_on.isoformat()}, a year the model never saw; scored on {scored_on.isoformat()}.",
-        f"Trained on {trained_at:%Y-%m-%d %H:%M}; used for every build until it is {retrain_after_days} days old or",
-        "its code changes, then trained and back-tested again.",
+        f"This scorecard was trained on {trained_at:%Y-%m-%d at %H:%M} and scores every build until it is",
+        f"{retrain_after_days} days old or its code changes; then it is trained and back-tested again.",
         "Outcome: any member's homelessness approach (H-CLIC) in the 12 months after the date.",
         "",
         "## The scorecard (points: 20 points double the odds)",
