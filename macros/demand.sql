@@ -27,7 +27,7 @@
     aggregates over the millions of rows took half the time of one over every combination of
     categories, or of one over every row repeated under each breakdown. -#}
 {% macro demand_counted(events, grain) -%}
-    {%- set keys = ['service', 'measure', 'value_unit'] + grain -%}
+    {%- set keys = demand_measure_keys(grain) -%}
     select
         {{ keys | join(', ') }},
         'all' as breakdown,
@@ -170,8 +170,14 @@
 {%- endmacro %}
 
 
+{#- What a demand count is of, before its breakdown: the measure and the period (`grain`). -#}
+{% macro demand_measure_keys(grain) -%}
+    {{ return(['service', 'measure', 'value_unit'] + grain) }}
+{%- endmacro %}
+
+
 {% macro demand_count_keys(grain) -%}
-    {{ return(['service', 'measure', 'value_unit'] + grain + ['breakdown', 'category']) }}
+    {{ return(demand_measure_keys(grain) + ['breakdown', 'category']) }}
 {%- endmacro %}
 
 
