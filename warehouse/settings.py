@@ -11,9 +11,11 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import gc
+import hashlib
 import os
 import subprocess
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -102,3 +104,14 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return described.stdout.strip() or "unknown"
+
+
+def source_digest(module_file: str, *libraries: str, data: bytes = b"") -> str:
+    """A digest of a module's source (read when it is called: call it at import, for the code that
+    is running, not what is on disk later), the versions of ``libraries`` and ``data`` it reads:
+    what says a result kept from an earlier build was made by this very code."""
+    digest = hashlib.sha256(Path(module_file).read_bytes())
+    for library in libraries:
+        digest.update(f"|{library}=={version(library)}".encode())
+    digest.update(data)
+    return digest.hexdigest()

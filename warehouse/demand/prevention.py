@@ -18,10 +18,8 @@ figures stay those of the model in use, to be reviewed at each retraining.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
@@ -32,6 +30,7 @@ import statsmodels.api as sm
 from sklearn.metrics import roc_auc_score
 
 from warehouse.demand import replace_table
+from warehouse.settings import source_digest
 
 # The facts the scorecard may use, with the plain words an officer and a resident read.
 FEATURES: dict[str, str] = {
@@ -435,13 +434,8 @@ class TrainedScorecard:
     fairness_gaps: dict
 
 
-def _code_digest() -> str:
-    """This module (the facts, dates and fit) and the libraries that fit and test the scorecard."""
-    text = f"{Path(__file__).read_bytes()!r}|{version('statsmodels')}|{version('scikit-learn')}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-_CODE_DIGEST = _code_digest()
+# This module (the facts, dates and fit) and the libraries that fit and test the scorecard.
+_CODE_DIGEST = source_digest(__file__, "statsmodels", "scikit-learn")
 
 
 def run(con: duckdb.DuckDBPyConnection, out_dir: Path, scored_on: dt.date | None = None, *,

@@ -32,10 +32,11 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
+
+from warehouse.settings import source_digest
 
 log = logging.getLogger(__name__)
 
@@ -262,14 +263,17 @@ def _probabilistic_matches(con: duckdb.DuckDBPyConnection, record_keys_sql: str,
     result.close()
 
 
+# This code as imported (what is running) and uk-address-matcher (its model ships with it).
+_CODE_DIGEST = source_digest(__file__, "uk_address_matcher")
+
+
 def _basis(con: duckdb.DuckDBPyConnection) -> str:
     """What every record's result depends on beside its own fields: the gazetteer, this code and
     uk-address-matcher (its model ships with it)."""
     # Its content, not the extract it came in: a gazetteer resent unchanged changes nothing.
     gazetteer = con.execute(
         "select bit_xor(hash(g)) from (select columns(c -> c <> 'extract_date') from staging.stg_gazetteer__llpg) g").fetchone()[0]
-    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    return hashlib.sha256(f"{gazetteer}|{code}|{version('uk_address_matcher')}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{gazetteer}|{_CODE_DIGEST}".encode()).hexdigest()[:16]
 
 
 def _last_build_reusable(con: duckdb.DuckDBPyConnection, basis: str) -> bool:

@@ -33,6 +33,7 @@ import logging
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -41,6 +42,7 @@ from sqlglot import exp
 
 from warehouse.linkage import identity, review
 from warehouse.linkage.nicknames import create_alias_table
+from warehouse.settings import source_digest
 
 log = logging.getLogger(__name__)
 
@@ -755,17 +757,9 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
 
 
 # --------------------------------------------------------------------------------- what a rebuild keeps
-def _code_digest() -> str:
-    """This module and its name lists as imported: the code that is running, not what is on disk now."""
-    from importlib import resources
-    from importlib.metadata import version
-
-    nicknames = resources.files("warehouse.linkage").joinpath("data/nicknames.csv").read_bytes()
-    text = f"{Path(__file__).read_bytes()!r}|{hashlib.sha256(nicknames).hexdigest()}|{version('splink')}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-_CODE_DIGEST = _code_digest()
+# This module, Splink and the name lists, as imported: the code that is running, not what is on disk now.
+_CODE_DIGEST = source_digest(
+    __file__, "splink", data=resources.files("warehouse.linkage").joinpath("data/nicknames.csv").read_bytes())
 
 
 def _basis(config: LinkageConfig) -> str:
