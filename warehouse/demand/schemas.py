@@ -323,7 +323,8 @@ def _count_failures(errors: pa.errors.SchemaErrors) -> dict[str, int]:
             n = int(cases.count().execute())
         else:
             n = 1
-        failures[f"{column}: {check}"] = failures.get(f"{column}: {check}", 0) + n
+        key = f"{column}: {check}"
+        failures[key] = failures.get(key, 0) + n
     return failures
 
 
