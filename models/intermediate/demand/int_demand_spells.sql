@@ -1,6 +1,6 @@
 {{ config(materialized='view', schema='intermediate') }}
 
-{#- A view: writing its 8 million rows (at 1,200,000 residents) took longer than the three models
+{#- A view: writing its 8 million rows (at 1,200,000 residents) took longer than the two models
     and five tests that read it take to derive them again (bench/RESULTS.md). -#}
 
 {#- Every spell a stock measure counts (something open over a period: a plan in force, an episode
