@@ -1,7 +1,7 @@
 import duckdb
 import pytest
 
-from warehouse.linkage.addresses import match_addresses
+from warehouse.linkage.addresses import GAZETTEER_KEYS, match_addresses
 from warehouse.linkage.evaluate import evaluate_addresses
 
 GAZETTEER = [
@@ -80,6 +80,28 @@ def test_a_street_name_shared_by_two_localities_needs_the_postcode(tiny):
         "select uprn, method from linkage.address_matches where source_record_id = 'k'").fetchone()
     # Two gazetteer addresses read "7 ELM ROAD": without a postcode the exact method must not guess.
     assert method != "exact"
+
+
+def test_the_gazetteer_keys_are_kept_until_the_gazetteer_changes(tiny):
+    def match_of(record_id):
+        return tiny.execute("select uprn, method from linkage.address_matches where source_record_id = ?",
+                            [record_id]).fetchone()
+
+    match_addresses(tiny)
+    # An address of a house the gazetteer does not list yet.
+    tiny.execute("""insert into intermediate.int_address_records values
+        ('housing', 'tenancies', 'n', 'housing:tenancies:n', '9 Ash Grove', '9 ASH GROVE', 'KQ1 1AA', null)""")
+    # The next build reads the kept keys, not new ones: a key planted in them is matched.
+    tiny.execute(f"insert into {GAZETTEER_KEYS} select '9 ASH GROVE', 'KQ1 1AA', 3000, false, any_value(basis) "
+                 f"from {GAZETTEER_KEYS}")
+    match_addresses(tiny)
+    assert match_of("n") == (3000, "exact")
+    # The gazetteer lists the house: the keys are built again from it, and every record matched again.
+    tiny.execute("""insert into staging.stg_gazetteer__llpg values
+        (1009, null, null, '9', 'Ash Grove', 'Brookfield', 'Kingsmere', 'KQ1 1AA', 'RD04', 'Brookfield')""")
+    match_addresses(tiny)
+    assert match_of("n") == (1009, "exact")
+    assert match_of("a") == (1001, "exact")
 
 
 def test_small_borough_address_accuracy(borough):
