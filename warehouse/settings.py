@@ -17,6 +17,10 @@ import subprocess
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,3 +119,9 @@ def source_digest(module_file: str, *libraries: str, data: bytes = b"") -> str:
         digest.update(f"|{library}=={version(library)}".encode())
     digest.update(data)
     return digest.hexdigest()
+
+
+def tables_in(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    """The tables of ``schema``: what a build looks for before it uses what an earlier one kept."""
+    return {t for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [schema]).fetchall()}

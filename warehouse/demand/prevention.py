@@ -30,7 +30,7 @@ import statsmodels.api as sm
 from sklearn.metrics import roc_auc_score
 
 from warehouse.demand import replace_table
-from warehouse.settings import source_digest
+from warehouse.settings import source_digest, tables_in
 
 # The facts the scorecard may use, with the plain words an officer and a resident read.
 FEATURES: dict[str, str] = {
@@ -524,9 +524,8 @@ def _keep(con: duckdb.DuckDBPyConnection, model: TrainedScorecard) -> None:
 def _kept_scorecard(con: duckdb.DuckDBPyConnection, retrain_after_days: int) -> TrainedScorecard | None:
     """The scorecard an earlier build trained, if this code trained it less than
     ``retrain_after_days`` ago."""
-    kept = {t for (t,) in con.execute("select table_name from information_schema.tables "
-                                      "where table_schema = 'prevention'").fetchall()}
-    if not {MODEL_TABLE.split(".")[1], "scorecard", "fairness", "backtest", "backtest_households"} <= kept:
+    kept = {MODEL_TABLE.split(".")[1], "scorecard", "fairness", "backtest", "backtest_households"}
+    if not kept <= tables_in(con, "prevention"):
         return None
     row = con.execute(f"select trained_at, code_digest, coefficients, train_rows, backtest, fairness_gaps "
                       f"from {MODEL_TABLE}").fetchone()

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.settings import source_digest
+from warehouse.settings import source_digest, tables_in
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +88,8 @@ def _gazetteer_keys(con: duckdb.DuckDBPyConnection, basis: str) -> None:
     """GAZETTEER_KEYS, one row per (key, postcode, UPRN): the literal BS 7666 form and its
     recognised aliases. Built again only when the basis (the gazetteer, this code) changed."""
     con.execute("create schema if not exists linkage_state")
-    kept = con.execute("select 1 from information_schema.tables where table_schema = ? and table_name = ?",
-                       GAZETTEER_KEYS.split(".")).fetchone()
-    if kept and con.execute(f"select basis from {GAZETTEER_KEYS} limit 1").fetchone() == (basis,):
+    schema, table = GAZETTEER_KEYS.split(".")
+    if table in tables_in(con, schema) and con.execute(f"select basis from {GAZETTEER_KEYS} limit 1").fetchone() == (basis,):
         return
     con.execute(f"""
         create or replace temp table _gaz as

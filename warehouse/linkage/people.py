@@ -42,7 +42,7 @@ from sqlglot import exp
 
 from warehouse.linkage import identity, review
 from warehouse.linkage.nicknames import create_alias_table
-from warehouse.settings import source_digest
+from warehouse.settings import source_digest, tables_in
 
 log = logging.getLogger(__name__)
 
@@ -768,14 +768,9 @@ def _basis(config: LinkageConfig) -> str:
     return hashlib.sha256(f"{_CODE_DIGEST}|{scoring}".encode()).hexdigest()[:16]
 
 
-def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
-    return {t for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = ?", [schema]).fetchall()}
-
-
 def _kept_model(con: duckdb.DuckDBPyConnection, basis: str, config: LinkageConfig) -> tuple[dict, dt.datetime] | None:
     """The last build's model and when it was trained, if this build may reuse it."""
-    if not set(MODEL_TABLES) <= _tables(con, STATE):
+    if not set(MODEL_TABLES) <= tables_in(con, STATE):
         return None
     row = con.execute(f"select model, trained_at from {STATE}.person_model where basis = ?", [basis]).fetchone()
     if row is None or dt.datetime.now() - row[1] > dt.timedelta(days=config.retrain_after_days):
@@ -784,7 +779,7 @@ def _kept_model(con: duckdb.DuckDBPyConnection, basis: str, config: LinkageConfi
 
 
 def _results_kept(con: duckdb.DuckDBPyConnection) -> bool:
-    return {*MODEL_TABLES, *RESULT_TABLES} <= _tables(con, STATE)
+    return {*MODEL_TABLES, *RESULT_TABLES} <= tables_in(con, STATE)
 
 
 def _mark_records_to_rescore(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
@@ -1201,7 +1196,7 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, config: LinkageConfig, *, inc
     a record outside it keeps its row of resident_records unless its resident id changed (the ids
     live in the state folder, which a build that failed after linkage leaves a step ahead).
     Rewriting every row took 9 s at 1,200,000 residents, for the 2% of records a night touches."""
-    incremental = incremental and {"resident_links", "resident_records", "review_queue"} <= _tables(con, SCHEMA)
+    incremental = incremental and {"resident_links", "resident_records", "review_queue"} <= tables_in(con, SCHEMA)
     if incremental:
         con.execute("create or replace temp table _rewrite as "
                     "select unique_id from _recluster union select unique_id from _removed")
