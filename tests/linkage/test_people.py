@@ -7,11 +7,13 @@ import pytest
 from warehouse.linkage import review
 from warehouse.linkage.evaluate import evaluate_people
 from warehouse.linkage.people import (
+    INPUT,
     RESULT_TABLES,
     LinkageConfig,
     _cluster,
     _components,
-    _pairs_both_ways,
+    _equalities,
+    _neighbours,
     bound_unobserved_u,
     link_people,
 )
@@ -295,17 +297,55 @@ def _linkage_tables(con) -> list[list[tuple]]:
     ]
 
 
-@pytest.mark.parametrize(("rule", "both_ways"), [
-    ("l.dob = r.dob and l.forename_initial = r.forename_initial", True),
-    ('(l."surname_std" = r."surname_std") AND (l."uprns" = r."uprns")', True),
-    # Crossed columns pair a with b but not b with a: a rebuild must join from both sides.
-    ("l.forename_std = r.surname_std and l.surname_std = r.forename_std", False),
-    ("l.surname_std = r.surname_std and l.moved_out_on = r.moved_in_on", False),
-    ("l.dob = r.dob or l.upn = r.upn", False),
-    ("l.dob = r.dob and l.upn is not null", False),
+@pytest.mark.parametrize(("rule", "equalities"), [
+    ("l.dob = r.dob and l.forename_initial = r.forename_initial", [("dob", "dob"), ("forename_initial", "forename_initial")]),
+    ('(l."surname_std" = r."surname_std") AND (l."uprns" = r."uprns")', [("surname_std", "surname_std"), ("uprns", "uprns")]),
+    ("l.forename_std = r.surname_std and l.surname_std = r.forename_std",
+     [("forename_std", "surname_std"), ("surname_std", "forename_std")]),
+    ("r.moved_in_on = l.moved_out_on", [("moved_out_on", "moved_in_on")]),
+    ("l.dob = r.dob or l.upn = r.upn", None),
+    ("l.dob = r.dob and l.upn is not null", None),
+    ("l.dob = l.birth_year", None),
 ])
-def test_a_rule_pairs_both_ways_only_when_each_column_equals_itself(rule, both_ways):
-    assert _pairs_both_ways(rule) is both_ways
+def test_a_rule_is_read_as_equalities_of_an_l_and_an_r_column_or_not_at_all(rule, equalities):
+    assert _equalities(rule) == equalities
+
+
+def test_the_records_to_score_are_the_changed_ones_and_every_record_a_rule_pairs_with_one():
+    """_neighbours (a semi join on a rule's key, a join for any other rule) against every pair
+    of records tried by hand: crossed columns are looked for from both sides, lists exploded."""
+    rules = [
+        {"blocking_rule": "l.a = r.a and l.b = r.b"},
+        {"blocking_rule": "l.a = r.b"},
+        {"blocking_rule": "l.tags = r.tags", "arrays_to_explode": ["tags"]},
+        {"blocking_rule": "l.b = r.b and l.a < r.a"},
+    ]
+    records = [  # unique_id, a, b, tags, rescore
+        ("x", 1, 2, ["p"], True),
+        ("same key", 1, 2, [], False),
+        ("crossed: its b is x's a", 5, 1, [], False),
+        ("crossed the other way: its a is x's b", 2, 9, [], False),
+        ("a shared tag", 7, 7, ["q", "p"], False),
+        ("only the non-equality rule", 0, 8, [], False),
+        ("y", 3, 8, [], True),
+        ("nothing shared", 4, 4, ["z"], False),
+        ("a null key", None, 2, [None], False),
+    ]
+    with duckdb.connect() as con:
+        con.execute(f"create temp table {INPUT} (unique_id varchar, a integer, b integer, tags varchar[], rescore boolean)")
+        con.executemany(f"insert into {INPUT} values (?, ?, ?, ?, ?)", records)
+        _neighbours(con, rules)
+        found = {row[0] for row in con.execute("select unique_id from _score_input").fetchall()}
+        by_hand = {row[0] for row in con.execute(f"""
+            select unique_id from {INPUT} where rescore
+            union all
+            select unnest([l.unique_id, r.unique_id]) from {INPUT} l, {INPUT} r
+            where (l.rescore or r.rescore) and (
+                (l.a = r.a and l.b = r.b) or l.a = r.b or list_has_any(l.tags, r.tags) or (l.b = r.b and l.a < r.a))
+        """).fetchall()}
+    assert found == by_hand
+    assert found == {"x", "same key", "crossed: its b is x's a", "crossed the other way: its a is x's b",
+                     "a shared tag", "only the non-equality rule", "y"}
 
 
 def test_a_rebuild_relinks_only_what_changed_and_ends_as_scoring_every_pair_would(scratch, tmp_path):

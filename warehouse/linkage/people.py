@@ -857,30 +857,48 @@ def _neighbours(con: duckdb.DuckDBPyConnection, rules: list[dict]) -> None:
     Splink otherwise prepares and blocks the whole input (11 s at 1,200,000 residents) to find
     the pairs of the 1% of records that changed. Each pair it scores touches a changed record and
     satisfies a rule, so both its records are here; and with the term frequencies frozen, a pair's
-    score reads nothing but the two records. So the pairs and their scores are the same."""
+    score reads nothing but the two records. So the pairs and their scores are the same.
+
+    A rule of equalities finds a changed record's partners by the values of its key, a semi join:
+    joining each changed record to its partners made every pair only to keep one side's record
+    (3.1-4.1 s against 2.2 s for a 1,200,000-resident nightly)."""
     found = [f"select unique_id from {INPUT} where rescore"]
     for rule in rules:
         table = INPUT
         for column in rule.get("arrays_to_explode") or []:
             table = f"(select * replace (unnest({column}) as {column}) from {table})"
-        for side, other in (("l", "r"),) if _pairs_both_ways(rule["blocking_rule"]) else (("l", "r"), ("r", "l")):
-            found.append(f"select {other}.unique_id from {table} l join {table} r "
-                         f"on ({rule['blocking_rule']}) and {side}.rescore")
+        equalities = _equalities(rule["blocking_rule"])
+        both_ways = equalities is not None and all(left == right for left, right in equalities)
+        for changed, other in (("l", "r"),) if both_ways else (("l", "r"), ("r", "l")):
+            if equalities is None:
+                found.append(f"select {other}.unique_id from {table} l join {table} r "
+                             f"on ({rule['blocking_rule']}) and {changed}.rescore")
+                continue
+            # (the changed record's column, its partner's column) of each equality
+            keys = equalities if changed == "l" else [(right, left) for left, right in equalities]
+            changed_key = ", ".join(f'c."{mine}" as k{i}' for i, (mine, _) in enumerate(keys))
+            matches = " and ".join(f'partner."{theirs}" = k.k{i}' for i, (_, theirs) in enumerate(keys))
+            found.append(f"select partner.unique_id from {table} partner semi join "
+                         f"(select distinct {changed_key} from {table} c where c.rescore) k on {matches}")
     con.execute(f"""
         create or replace temp table _score_input as
         select * from {INPUT} where unique_id in ({" union ".join(found)})
     """)
 
 
-def _pairs_both_ways(blocking_rule: str) -> bool:
-    """Whether the rule is only equalities of a column with itself (l.x = r.x and ...): it pairs
-    a with b exactly when it pairs b with a, so joining from one side finds every pair."""
+def _equalities(blocking_rule: str) -> list[tuple[str, str]] | None:
+    """The rule as (l column, r column) pairs when it is only equalities of an l column with an r
+    column (``l.x = r.y and ...``); None otherwise."""
     condition = sqlglot.parse_one(blocking_rule, read="duckdb").unnest()
-    parts = [part.unnest() for part in (condition.flatten() if isinstance(condition, exp.And) else [condition])]
-    return all(
-        isinstance(part, exp.EQ) and isinstance(part.left, exp.Column) and isinstance(part.right, exp.Column)
-        and {part.left.table, part.right.table} == {"l", "r"} and part.left.name == part.right.name
-        for part in parts)
+    pairs = []
+    for part in (p.unnest() for p in (condition.flatten() if isinstance(condition, exp.And) else [condition])):
+        if not (isinstance(part, exp.EQ) and isinstance(part.left, exp.Column) and isinstance(part.right, exp.Column)):
+            return None
+        columns = {part.left.table: part.left.name, part.right.table: part.right.name}
+        if set(columns) != {"l", "r"}:
+            return None
+        pairs.append((columns["l"], columns["r"]))
+    return pairs
 
 
 def _mark_records_to_recluster(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
