@@ -724,8 +724,7 @@ def link_people(con: duckdb.DuckDBPyConnection, state_dir: Path, config: Linkage
     t = time.perf_counter()
     decisions = review.load_decisions(con, state_dir)
     _candidate_links(con, config, incremental=incremental)
-    _conflicts(con, "_base_cannot", "select key_l, key_r from _scored union select key_l, key_r from _identifier_links "
-               "union select key_l, key_r from _household_links", only_changed=incremental)
+    _conflicts(con, "_base_cannot", ["_scored", "_identifier_links", "_household_links"], only_changed=incremental)
     _mark_records_to_recluster(con, incremental)
     refused = _cluster_touched(con, incremental)
     seconds["cluster"] = round(time.perf_counter() - t, 1)
@@ -1082,12 +1081,15 @@ def _conflicts_sql(pairs_sql: str) -> str:
     """
 
 
-def _conflicts(con: duckdb.DuckDBPyConnection, table: str, pairs_sql: str, *, only_changed: bool) -> None:
-    """Temp ``table``: the refusal rules on every pair of ``pairs_sql``. When ``only_changed``, a
-    pair of two unchanged records keeps the last build's verdict, unlooked-for: the rules read
-    only the pair, and it is still a pair (its score is kept, and its links read only the two
-    records). Only pairs with a changed record are checked: matching the last verdicts to all 3.6
-    million pairs took 2 s at 1,200,000 residents."""
+def _conflicts(con: duckdb.DuckDBPyConnection, table: str, pair_tables: list[str], *, only_changed: bool) -> None:
+    """Temp ``table``: the refusal rules on every pair (key_l, key_r) of ``pair_tables``. When
+    ``only_changed``, a pair of two unchanged records keeps the last build's verdict, unlooked-for:
+    the rules read only the pair, and it is still a pair (its score is kept, and its links read
+    only the two records). Only pairs with a changed record are checked: matching the last
+    verdicts to all 3.6 million pairs took 2 s at 1,200,000 residents. They are chosen in each
+    table, before the tables' pairs are merged: 0.5 s against 0.9 s."""
+    changed = f"where key_l {_RESCORED} or key_r {_RESCORED}" if only_changed else ""
+    pairs_sql = " union ".join(f"select key_l, key_r from {pairs} {changed}" for pairs in pair_tables)
     if not only_changed:
         con.execute(f"create or replace temp table {table} as {_conflicts_sql(pairs_sql)}")
         return
@@ -1096,7 +1098,7 @@ def _conflicts(con: duckdb.DuckDBPyConnection, table: str, pairs_sql: str, *, on
         select k.key_l, k.key_r, k.rule from {STATE}.pair_conflicts k
         where not k.found_in_group and k.key_l {_UNCHANGED} and k.key_r {_UNCHANGED}
         union all
-        {_conflicts_sql(f"select p.* from ({pairs_sql}) p where p.key_l {_RESCORED} or p.key_r {_RESCORED}")}
+        {_conflicts_sql(pairs_sql)}
     """)
 
 
