@@ -840,9 +840,7 @@ def _score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, model: dict, *
         "select column_name from information_schema.columns where table_name = ?", [pred_table]).fetchall()}
     kept = f"""
         union all
-        select s.* from {STATE}.scored_pairs s
-        join _digests l on l.unique_id = s.key_l and not l.rescore
-        join _digests r on r.unique_id = s.key_r and not r.rescore""" if only_changed else ""
+        select s.* from {STATE}.scored_pairs s where s.key_l {_UNCHANGED} and s.key_r {_UNCHANGED}""" if only_changed else ""
     con.execute(f"""
         create or replace temp table _scored as
         select unique_id_l as key_l, unique_id_r as key_r, match_weight, match_probability,
