@@ -73,6 +73,8 @@ STATE = "linkage_state"
 # records, not of the 2.8 million unchanged ones (at 1,200,000 residents).
 _RESCORED = "in (select unique_id from _digests where rescore)"
 _UNCHANGED = "not in (select unique_id from _digests where rescore union all select unique_id from _removed)"
+# A pair (key_l, key_r) with a new or changed record: what a rebuild scores, links and checks again.
+_PAIR_RESCORED = f"key_l {_RESCORED} or key_r {_RESCORED}"
 TF_COLUMNS = ("forename_std", "surname_std")
 MODEL_TABLES = ("person_model", *(f"term_frequencies_{c}" for c in TF_COLUMNS))
 # What a build found with that model: a rebuild without these scores every pair.
@@ -990,7 +992,7 @@ def _candidate_links(con: duckdb.DuckDBPyConnection, config: LinkageConfig, *, i
             where coalesce(l.sex = r.sex, true)""" for side in sides)
     # Pairs with a changed record, chosen before the joins: DuckDB joined all 2 million pairs (the
     # kept ones too, at 1,200,000 residents) to both their records and only then kept these.
-    scored_tonight = f"(select * from _scored where key_l {_RESCORED} or key_r {_RESCORED})" if incremental else "_scored"
+    scored_tonight = f"(select * from _scored where {_PAIR_RESCORED})" if incremental else "_scored"
     con.execute(f"""
         create or replace temp table _household_links as
         with tenure as (
@@ -1086,7 +1088,7 @@ def _conflicts(con: duckdb.DuckDBPyConnection, table: str, pair_tables: list[str
     only the two records). Only pairs with a changed record are checked: matching the last
     verdicts to all 3.6 million pairs took 2 s at 1,200,000 residents. They are chosen in each
     table, before the tables' pairs are merged: 0.5 s against 0.9 s."""
-    changed = f"where key_l {_RESCORED} or key_r {_RESCORED}" if only_changed else ""
+    changed = f"where {_PAIR_RESCORED}" if only_changed else ""
     pairs_sql = " union ".join(f"select key_l, key_r from {pairs} {changed}" for pairs in pair_tables)
     if not only_changed:
         con.execute(f"create or replace temp table {table} as {_conflicts_sql(pairs_sql)}")
@@ -1197,10 +1199,10 @@ def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datet
             con.execute(f"insert into {STATE}.record_digests {whole.pop('record_digests')} where rescore")
             con.execute(f"delete from {STATE}.scored_pairs where key_l {gone} or key_r {gone}")
             con.execute(f"insert into {STATE}.scored_pairs {whole.pop('scored_pairs')} "
-                        f"where key_l {_RESCORED} or key_r {_RESCORED}")
+                        f"where {_PAIR_RESCORED}")
             con.execute(f"delete from {STATE}.household_links where key_l {gone} or key_r {gone}")
             con.execute(f"insert into {STATE}.household_links {whole.pop('household_links')} "
-                        f"where key_l {_RESCORED} or key_r {_RESCORED}")
+                        f"where {_PAIR_RESCORED}")
             con.execute(f"""delete from {STATE}.record_clusters
                             where unique_id in (select unique_id from _recluster union all select unique_id from _removed)""")
             con.execute(f"insert into {STATE}.record_clusters {whole.pop('record_clusters')} "
