@@ -524,8 +524,8 @@ def _keep(con: duckdb.DuckDBPyConnection, model: TrainedScorecard) -> None:
 def _kept_scorecard(con: duckdb.DuckDBPyConnection, retrain_after_days: int) -> TrainedScorecard | None:
     """The scorecard an earlier build trained, if this code trained it less than
     ``retrain_after_days`` ago."""
-    kept = {MODEL_TABLE.split(".")[1], "scorecard", "fairness", "backtest", "backtest_households"}
-    if not kept <= tables_in(con, "prevention"):
+    needed = {MODEL_TABLE.split(".")[1], "scorecard", "fairness", "backtest", "backtest_households"}
+    if not needed <= tables_in(con, "prevention"):
         return None
     row = con.execute(f"select trained_at, code_digest, coefficients, train_rows, backtest, fairness_gaps "
                       f"from {MODEL_TABLE}").fetchone()
