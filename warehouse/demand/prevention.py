@@ -26,8 +26,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import statsmodels.api as sm
-from sklearn.metrics import roc_auc_score
 
 from warehouse.demand import replace_table
 from warehouse.settings import source_digest, tables_in
@@ -276,6 +274,8 @@ def fit(counts: pd.DataFrame) -> tuple[Scorecard, object]:
     facts and outcome add the same term to the likelihood, so one row per combination, weighted
     by its count, has the very likelihood of one row per household: a few thousand rows instead
     of millions."""
+    import statsmodels.api as sm  # here, not at the top: a nightly that keeps the scorecard fits none
+
     x = np.empty((len(counts), 1 + len(FEATURES)))
     x[:, 0] = 1.0
     for j, f in enumerate(FEATURES, start=1):
@@ -311,6 +311,8 @@ def rank(scored: pd.DataFrame, card: Scorecard) -> pd.DataFrame:
 
 
 def backtest(scored: pd.DataFrame) -> dict:
+    from sklearn.metrics import roc_auc_score  # here, not at the top: loading the definitions needs none of it
+
     y = scored["approached_next_year"].astype(bool)
     flagged = scored["flagged"]
     return {

@@ -19,7 +19,6 @@ import warnings
 import duckdb
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from warehouse.demand import replace_table
 
@@ -34,6 +33,10 @@ MIN_FIT_YEARS = 5  # the shortest history a past forecast is made from when meas
 
 
 def _fit(values: pd.Series):
+    # Imported here, not at the top: it takes 1.6 s, and every `council` command and code-location
+    # load imports this module without fitting anything.
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     # Ten yearly points: a damped additive trend, no seasonality. Short series make the optimiser
     # warn about convergence at the bounds; the fit is still the likelihood maximum it found.
     model = ETSModel(values.astype(float), error="add", trend="add", damped_trend=True)
