@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.bench import REQUIRED_KEYS, dbt_test_seconds, tree_rss_bytes
+from warehouse.bench import REQUIRED_KEYS, compare_tables, dbt_test_seconds, tree_rss_bytes
 from warehouse.settings import REPO_ROOT
 
 RESIDENTS = 1500
@@ -125,3 +125,27 @@ def test_tree_memory_includes_children(tmp_path):
         child.kill()
         child.wait()
 
+
+
+def test_comparing_two_warehouses_finds_every_row_that_differs(tmp_path):
+    left, right = tmp_path / "left.duckdb", tmp_path / "right.duckdb"
+    for path, rows, build in ((left, "(1, 'a'), (2, 'b'), (2, 'b')", "night"), (right, "(1, 'a'), (2, 'b'), (3, 'c')", "full")):
+        with duckdb.connect(str(path)) as con:
+            con.execute("create schema marts; create schema other")
+            con.execute(f"create table marts.changed as select * from (values {rows}) t(id, name)")
+            con.execute("create table marts.same as select 1 as id")
+            con.execute(f"create table marts.units as select 'u1' as unit, 42 as input_digest, '{build}' as build_id")
+            con.execute("create table other.ignored as select random() as x")
+    with duckdb.connect(str(left)) as con:
+        con.execute("create table marts.only_left as select 1 as id")
+
+    compared = compare_tables(left, right, ("marts",))
+    assert compared["left_tables"] == ["marts.changed", "marts.only_left", "marts.same", "marts.units"]
+    assert compared["right_tables"] == ["marts.changed", "marts.same", "marts.units"]
+    # The second (2, 'b') counts: a duplicated row is a difference.
+    assert compared["differing"] == {"marts.changed": (1, 1), "marts.units": (1, 1)}
+    assert compared["rows"] == {"marts.changed": 3, "marts.same": 1, "marts.units": 1}
+
+    digests = compare_tables(left, right, ("marts",), having_column="input_digest", ignoring=("build_id",))
+    assert digests["left_tables"] == digests["right_tables"] == ["marts.units"]
+    assert digests["differing"] == {}

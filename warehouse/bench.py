@@ -59,7 +59,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.settings import REPO_ROOT, code_version
+from warehouse.settings import REPO_ROOT, code_version, memory_limit
 
 Progress = Callable[[str], None]
 
@@ -377,6 +377,34 @@ def tree_rss_bytes(root: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
     return total
+
+
+def compare_tables(left: Path, right: Path, schemas: tuple[str, ...], *, having_column: str | None = None,
+                   ignoring: tuple[str, ...] = ()) -> dict:
+    """Every table of ``schemas`` (only those with ``having_column``, if given) in two warehouse
+    files, row for row without the columns ``ignoring`` (``except all`` both ways, so duplicates
+    count): the tables each holds, each table's rows on the left, and the tables whose rows
+    differ, with how many rows only the left and only the right hold."""
+    import duckdb
+
+    columns = f"* exclude ({', '.join(ignoring)})" if ignoring else "*"
+    # As every build's connection (settings.memory_limit): comparing 30 million rows both ways
+    # held 11.7 GB at 1,200,000 residents without a limit; with one, DuckDB spills to disk.
+    with duckdb.connect(config={"memory_limit": memory_limit()}) as con:
+        con.execute(f"attach '{left}' as l (read_only); attach '{right}' as r (read_only)")
+        names = {side: [f"{s}.{t}" for s, t in con.execute(
+            "select distinct schema_name, table_name from duckdb_columns() where database_name = ? "
+            "and list_contains(?, schema_name) and (? is null or column_name = ?) order by all",
+            [side, list(schemas), having_column, having_column]).fetchall()] for side in ("l", "r")}
+        rows, differing = {}, {}
+        for name in sorted(set(names["l"]) & set(names["r"])):
+            rows[name] = con.execute(f"select count(*) from l.{name}").fetchone()[0]
+            only = [con.execute(f"select count(*) from (select {columns} from {a}.{name} "
+                                f"except all select {columns} from {b}.{name})").fetchone()[0]
+                    for a, b in (("l", "r"), ("r", "l"))]
+            if any(only):
+                differing[name] = tuple(only)
+    return {"left_tables": names["l"], "right_tables": names["r"], "rows": rows, "differing": differing}
 
 
 # --- helpers --------------------------------------------------------------------------------
