@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 from warehouse.bench import BEFORE_NIGHTLY, KEPT_FOR_NIGHTLY, build
+from warehouse.publishing import copy, record_published
 from warehouse.settings import code_version
 
 STEPS_SHOWN = 15
@@ -50,6 +51,10 @@ def main() -> None:
     # published warehouse and publishes by rename), so the bench's own stay as they are.
     shutil.copytree(work / "data" / "extracts", data / "extracts", copy_function=os.link)
     os.link(releases[0], data / "warehouse.duckdb")  # the oldest release: the full build
+    # And the working copy it was published from, as the bench's nightly found it.
+    (data / "build").mkdir()
+    copy(releases[0], data / "build" / "warehouse.duckdb")
+    record_published(data / "build" / "warehouse.duckdb", data / "warehouse.duckdb")
     for folder in KEPT_FOR_NIGHTLY:
         if (kept / folder).exists():
             shutil.copytree(kept / folder, data / folder)

@@ -74,6 +74,12 @@ def test_the_nightly_build_adds_only_the_last_delta(bench):
     assert 0 < figures["delta_changed_share"] < 1
 
 
+def test_the_nightly_starts_from_the_working_copy_the_full_build_published(bench):
+    _, _, work = bench
+    working_copy = [line for line in (work / "nightly_build.log").read_text().splitlines() if "build__working_copy - " in line]
+    assert any("kept: the copy" in line for line in working_copy), working_copy
+
+
 def test_the_nightly_runs_again_from_what_the_full_build_left(bench):
     _, _, work = bench
     result = subprocess.run([sys.executable, "bench/nightly.py", "--work", str(work)], cwd=REPO_ROOT,
@@ -81,6 +87,7 @@ def test_the_nightly_runs_again_from_what_the_full_build_left(bench):
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     again = json.loads(result.stdout.strip().splitlines()[-1])
     assert again["incremental_s"] > 0 and "dbt_marts" in again["longest_steps_s"]
+    assert "kept: the copy" in (work / "nightly-again" / "nightly_build.log").read_text()
     # The same delivery on the same warehouse and state: the same residents, ids and demand rows.
     with duckdb.connect() as con:
         con.execute(f"attach '{work / 'data' / 'warehouse.duckdb'}' as bench (read_only)")

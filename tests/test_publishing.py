@@ -8,7 +8,7 @@ import os
 import pytest
 
 from warehouse import publishing
-from warehouse.publishing import KEEP_RELEASES, copy, publish, releases, rollback
+from warehouse.publishing import KEEP_RELEASES, copy, publish, releases, rollback, start_from_last_good
 
 
 def build_file(tmp_path, content: bytes):
@@ -48,6 +48,45 @@ def test_rollback_restores_the_newest_release_then_the_one_before(tmp_path):
     assert published.read_bytes() == b"1"
     with pytest.raises(FileNotFoundError, match="no earlier release"):
         rollback(published)
+
+
+def test_a_build_starts_from_the_copy_it_published_while_nothing_has_touched_either(tmp_path):
+    published, build = tmp_path / "warehouse.duckdb", tmp_path / "build" / "warehouse.duckdb"
+    assert start_from_last_good(published, build) == "new"
+    assert not build.exists()
+
+    build.parent.mkdir(exist_ok=True)
+    build.write_bytes(b"first")
+    publish(build, published)
+    assert start_from_last_good(published, build) == "kept"
+    assert build.read_bytes() == published.read_bytes() == b"first"
+
+    build.write_bytes(b"a build that failed")  # the working copy written since it was published
+    assert start_from_last_good(published, build) == "copied"
+    assert build.read_bytes() == b"first"
+
+
+def test_a_log_left_beside_the_working_copy_makes_the_build_copy_again(tmp_path):
+    published, build = tmp_path / "warehouse.duckdb", tmp_path / "build.duckdb"
+    build.write_bytes(b"first")
+    publish(build, published)
+    wal = tmp_path / "build.duckdb.wal"
+    wal.write_bytes(b"changes not yet in the file")
+    assert start_from_last_good(published, build) == "copied"
+    assert not wal.exists()
+    assert start_from_last_good(published, build) == "copied"  # no record of a publish any more
+
+
+def test_after_a_rollback_the_build_copies_the_warehouse_rolled_back_to(tmp_path):
+    published, build = tmp_path / "warehouse.duckdb", tmp_path / "build.duckdb"
+    for n in (1, 2):
+        if published.exists():
+            os.utime(published, (n, n))
+        build.write_bytes(str(n).encode())
+        publish(build, published)
+    rollback(published)
+    assert start_from_last_good(published, build) == "copied"
+    assert build.read_bytes() == b"1"
 
 
 @pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="copy_file_range(2) is Linux's")

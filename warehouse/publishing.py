@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import os
 import shutil
 import uuid
@@ -70,16 +71,40 @@ def _place(source: Path, target: Path) -> None:
     os.replace(staging, target)
 
 
-def start_from_last_good(published: Path, build: Path) -> bool:
-    """Replace ``build`` (and any write-ahead log a failed build left) with a copy of ``published``,
-    or with nothing before the first publish. True when it copied."""
+def _published_as(build: Path) -> Path:
+    """Where publish records the working copy and the file it published, as they were then."""
+    return build.with_name(build.name + ".published")
+
+
+def record_published(build: Path, published: Path) -> None:
+    """Note that ``published`` is a copy of ``build`` as both are now (start_from_last_good)."""
+    _published_as(build).write_text(_stat_of(build, published))
+
+
+def _stat_of(*files: Path) -> str:
+    return json.dumps([[f.stat().st_ino, f.stat().st_size, f.stat().st_mtime_ns] for f in files])
+
+
+def start_from_last_good(published: Path, build: Path) -> str:
+    """Make ``build`` a copy of ``published`` (or nothing, before the first publish), leaving no
+    write-ahead log a failed build left: "copied", "kept" or "new".
+
+    "kept": the working copy is the very file publish copied ``published`` from, untouched since
+    (the same inode, size and modification time, and no log), and ``published`` is the file it
+    made. Copying it again took 2 s of a 1,200,000-resident nightly with the file in the page
+    cache, 10-14 s without, on a filesystem without reflinks (ext4). A build that failed, an
+    analyst's dbt run or a rollback changes one of the two, and the copy is made again."""
     build.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in (build, build.with_name(build.name + ".wal")):
+    wal, stamp = build.with_name(build.name + ".wal"), _published_as(build)
+    if (published.exists() and build.exists() and not wal.exists() and stamp.exists()
+            and stamp.read_text() == _stat_of(build, published)):
+        return "kept"
+    for leftover in (build, wal, stamp):
         leftover.unlink(missing_ok=True)
     if not published.exists():
-        return False
+        return "new"
     copy(published, build)
-    return True
+    return "copied"
 
 
 def publish(build: Path, published: Path, keep: int = KEEP_RELEASES) -> Path | None:
@@ -96,6 +121,7 @@ def publish(build: Path, published: Path, keep: int = KEEP_RELEASES) -> Path | N
         except OSError:  # a filesystem without hard links
             copy(published, kept)
     _place(build, published)
+    record_published(build, published)
     for old in releases(published)[keep:]:
         old.unlink()
     return kept

@@ -1,4 +1,5 @@
-"""The first step of every build: a fresh working copy of the last published warehouse.
+"""The first step of every build: a fresh working copy of the last published warehouse, or the
+copy it was published from when nothing has written to it since (warehouse.publishing).
 
 Every load, model and check writes to this copy; `published_warehouse` swaps it in only once all
 have passed (write-audit-publish). Each build, whether `council build`, the nightly schedule or
@@ -16,12 +17,17 @@ WORKING_COPY = dg.AssetKey(["build", "working_copy"])
 
 @dg.asset(key=WORKING_COPY, group_name="publish", kinds={"duckdb"},
           description="A fresh copy of the published warehouse for this build to write to (or none, "
-          "for the first build). Every raw load depends on it.")
+          "for the first build), or the copy it was published from, if untouched since. Every raw "
+          "load depends on it.")
 def working_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    copied = start_from_last_good(settings.warehouse, settings.build_warehouse)
-    context.log.info(f"{settings.build_warehouse}: " + (f"copied from {settings.warehouse}" if copied else "new"))
-    return dg.MaterializeResult(metadata={"path": str(settings.build_warehouse), "from_published": copied})
+    started = start_from_last_good(settings.warehouse, settings.build_warehouse)
+    context.log.info(f"{settings.build_warehouse}: " + {
+        "copied": f"copied from {settings.warehouse}",
+        "kept": f"kept: the copy {settings.warehouse} was published from, unchanged since",
+        "new": "new"}[started])
+    return dg.MaterializeResult(metadata={"path": str(settings.build_warehouse), "from_published": started != "new",
+                                          "copied": started == "copied"})
 
 
 @dg.definitions
