@@ -25,10 +25,8 @@ import sys
 import time
 from pathlib import Path
 
-from warehouse.bench import compare_tables
+from warehouse.bench import MODEL_SCHEMAS, compare_tables
 from warehouse.settings import REPO_ROOT
-
-MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 
 
 def main() -> None:

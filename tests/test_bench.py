@@ -133,7 +133,6 @@ def test_tree_memory_includes_children(tmp_path):
         child.wait()
 
 
-
 def test_comparing_two_warehouses_finds_every_row_that_differs(tmp_path):
     left, right = tmp_path / "left.duckdb", tmp_path / "right.duckdb"
     for path, rows, build in ((left, "(1, 'a'), (2, 'b'), (2, 'b')", "night"), (right, "(1, 'a'), (2, 'b'), (3, 'c')", "full")):

@@ -12,13 +12,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.bench import compare_tables, deliver, split_deliveries
+from warehouse.bench import MODEL_SCHEMAS, compare_tables, deliver, split_deliveries
 from warehouse.settings import REPO_ROOT
 
 RESIDENTS = 1500
 COUNCIL = [sys.executable, "-m", "warehouse.cli"]
 DBT = Path(sys.executable).parent / "dbt"
-MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 INCREMENTAL_MODELS = ("dim_resident", "fct_cross_service_residents", "fct_demand_events", "int_demand_snapshots")
 
 

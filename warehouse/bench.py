@@ -65,6 +65,8 @@ Progress = Callable[[str], None]
 
 REQUIRED_KEYS = ("residents", "generate_s", "load_s", "linkage_s", "models_s", "checks_s", "total_s",
                  "io_floor_s", "incremental_s", "peak_rss_mb")
+# The schemas whose tables the dbt models make (compare_tables of a nightly and a full rebuild).
+MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 STAGES = ("load", "linkage", "models", "checks", "other")
 # Environment that would point a build at someone else's warehouse or state.
 _FOREIGN_SETTINGS = ("COUNCIL_DATA", "COUNCIL_WAREHOUSE", "COUNCIL_BUILD_WAREHOUSE", "COUNCIL_STATE")

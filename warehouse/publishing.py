@@ -82,7 +82,7 @@ def record_published(build: Path, published: Path) -> None:
 
 
 def _stat_of(*files: Path) -> str:
-    return json.dumps([[f.stat().st_ino, f.stat().st_size, f.stat().st_mtime_ns] for f in files])
+    return json.dumps([[s.st_ino, s.st_size, s.st_mtime_ns] for s in (f.stat() for f in files)])
 
 
 def start_from_last_good(published: Path, build: Path) -> str:
