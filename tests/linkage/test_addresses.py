@@ -13,6 +13,10 @@ GAZETTEER = [
     (2012, 2000, "Flat 12", "Rowan Court", "Elm Road", "Brookfield", "KQ1 1AB", "RD06"),
     (3000, None, None, "7", "Elm Road", "Brookfield", "KQ1 1AB", "RD04"),
     (4000, None, None, "7", "Elm Road", "Ashbury", "KQ2 2ZZ", "RD04"),
+    (5000, None, None, "Beech House", "Elm Road", "Brookfield", "KQ1 1AB", "RD02"),
+    (6000, None, None, "9", "Birch Road", "Brookfield", "KQ1 1AC", "PP"),
+    (6002, 6000, "First Floor Flat", "9", "Birch Road", "Brookfield", "KQ1 1AC", "RD06"),
+    (6003, 6000, "Flat C", "9", "Birch Road", "Brookfield", "KQ1 1AC", "RD06"),
 ]
 
 ADDRESSES = [
@@ -26,6 +30,11 @@ ADDRESSES = [
     ("g", "Rowan Court, Elm Road, Kingsmere", "KQ1 1AB", None, 2000, "exact"),
     ("h", "anything at all", None, 3000, 3000, "uprn_supplied"),
     ("i", "7 Elm Road, Kingsmere", "KQ1 1AB", None, 3000, "exact"),
+    # An abbreviation staging leaves alone, expanded by the matching key.
+    ("l", "Beech Ho, Elm Road", "KQ1 1AB", None, 5000, "exact"),
+    # The gazetteer names these flats by floor and by letter; the records number them.
+    ("m", "Flat 2, 9 Birch Road", "KQ1 1AC", None, 6002, "exact"),
+    ("o", "Flat 3, 9 Birch Road", "KQ1 1AC", None, 6003, "exact"),
     ("j", None, None, None, None, None),
 ]
 
