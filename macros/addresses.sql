@@ -38,8 +38,10 @@
     inside would repeat the whole expression for every use of it. -#}
 {% macro standardise_address(column) -%}
     {%- set abbreviations = address_abbreviations() -%}
-    {#- Word by word through constant lists: measured 2.5 times faster than one regexp_replace per
-        abbreviation, and 20 times faster than a map literal, which DuckDB rebuilds for every row. -#}
+    {#- Word by word through a CASE. Constant lists searched by position were 2.5 times faster than a
+        regexp_replace per abbreviation and 20 times faster than a map literal (DuckDB rebuilds it for
+        every row); the CASE is 1.7 times faster again (2.1 s against 3.6 s for the 1.28 million
+        council tax accounts at 1,200,000 residents). -#}
     nullif(
         array_to_string(
             list_transform(
@@ -50,12 +52,10 @@
                     )),
                     ' '
                 ),
-                lambda word: coalesce(
-                    [{% for long in abbreviations.values() %}'{{ long }}'{{ ", " if not loop.last }}{% endfor %}][
-                        list_position([{% for short in abbreviations.keys() %}'{{ short }}'{{ ", " if not loop.last }}{% endfor %}], word)
-                    ],
-                    word
-                )
+                lambda word: case word
+                    {% for short, long in abbreviations.items() %}when '{{ short }}' then '{{ long }}' {% endfor %}
+                    else word
+                end
             ),
             ' '
         ),
