@@ -103,6 +103,22 @@ def _search_index(warehouse: Warehouse) -> str | None:
         return None
 
 
+def _address_word_forms(warehouse: Warehouse) -> dict[str, set[str]]:
+    """Each address word staging reads as one, to the forms it takes ("gr": grove, gr, grv).
+
+    Empty in a warehouse built before ``address_search_abbreviations``: words then match as typed.
+    """
+    try:
+        abbreviations = relation(warehouse, "address_search_abbreviations")
+    except MartsMissing:
+        return {}
+    rows = queries.query(warehouse, f"select lower(abbreviation), lower(expansion) from {abbreviations}")
+    forms: dict[str, set[str]] = {}
+    for abbreviation, expansion in rows.itertuples(index=False):
+        forms.setdefault(expansion, {expansion}).add(abbreviation)
+    return {word: same for same in forms.values() for word in same}
+
+
 def search(warehouse: Warehouse, user: User, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     """Residents the user may see that match, best first. Names tolerate typos (Jaro-Winkler)."""
     terms = parse_search(text)
@@ -122,10 +138,12 @@ def search(warehouse: Warehouse, user: User, text: str, limit: int = SEARCH_LIMI
     numbers = [w for w in terms["words"] if w[0].isdigit()]
     names = [w for w in terms["words"] if not w[0].isdigit()]
     if numbers:  # "21 Ash Grove": an address search; every word must be in the address
+        same_word = _address_word_forms(warehouse)
         for word in terms["words"]:
-            # Whole words only: "1" must not match "10" or "21".
+            # Whole words only: "1" must not match "10" or "21". "Gr" finds Grove, as in linkage.
+            forms = "|".join(re.escape(form) for form in sorted(same_word.get(word, {word})))
             conditions.append("regexp_matches(lower(p.address), ?)")
-            parameters.append(rf"(^|[^0-9a-z]){re.escape(word)}([^0-9a-z]|$)")
+            parameters.append(rf"(^|[^0-9a-z])({forms})([^0-9a-z]|$)")
     elif names:
         # Each word must resemble the forename or the surname; the score sums the best likeness.
         # Short names score low on Jaro-Winkler for one typo ("Lee"/"Lea" 0.82): one edit also counts.

@@ -80,7 +80,7 @@ def built_on_empty_raw(tmp_path_factory):
             "--profiles-dir", str(ROOT), "--target-path", str(tmp / "target"),
             "--log-path", str(tmp / "logs"),
             # What builds from raw alone; later layers also read tables the linkage step writes.
-            "--select", "path:seeds", "path:models/staging", "path:tests/dbt",
+            "--select", "path:seeds", "path:models/staging", "address_search_abbreviations", "path:tests/dbt",
         ],
         env={**os.environ, "COUNCIL_BUILD_WAREHOUSE": str(warehouse)},
         capture_output=True, text=True, timeout=300, check=False,
@@ -109,6 +109,17 @@ def test_documented_columns_are_the_built_columns(built_on_empty_raw):
     assert set(built) == {n for n in entries if n.startswith("stg_")}
     for name, columns in built.items():
         assert [c["name"] for c in entries[name]["columns"]] == columns, name
+
+
+def test_the_search_abbreviations_are_staging_s(built_on_empty_raw):
+    *_, warehouse = built_on_empty_raw
+    with duckdb.connect(str(warehouse)) as con:
+        abbreviations = dict(con.execute("select abbreviation, expansion from marts.address_search_abbreviations").fetchall())
+    assert abbreviations["GR"] == "GROVE" and abbreviations["RD"] == "ROAD"
+    # tests/dbt/assert_search_abbreviations_are_what_staging_expands: each is what staging writes
+    _, results, _ = built_on_empty_raw
+    checked = [r for r in results if "assert_search_abbreviations" in r["unique_id"]]
+    assert [r["status"] for r in checked] == ["pass"]
 
 
 PERSON_COLUMNS = [

@@ -252,6 +252,11 @@ def add_residents_marts(db: duckdb.DuckDBPyConnection) -> None:
         "from (select resident_id, lower(forename) as name_lower from marts.dim_resident union all "
         "select resident_id, lower(surname) from marts.dim_resident) where name_lower is not null group by name_lower"
     )
+    # A few of staging's abbreviations; the mart itself is tested against staging in test_dbt_project.
+    db.execute(
+        "create table marts.address_search_abbreviations as select * from (values "
+        "('GR', 'GROVE'), ('GRV', 'GROVE'), ('RD', 'ROAD'), ('CT', 'COURT')) as t (abbreviation, expansion)"
+    )
     db.execute(
         "create table marts.bridge_resident_source_record (source_system varchar, source_table varchar, "
         "source_record_id varchar, resident_id bigint, match_weight double)"

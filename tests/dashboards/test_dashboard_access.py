@@ -155,6 +155,18 @@ def test_search_through_the_name_index_finds_what_a_scan_of_every_resident_finds
         pd.testing.assert_frame_equal(with_index[text], scanned, obj=text)
 
 
+def test_an_address_search_reads_abbreviations_as_staging_does(residents_warehouse):
+    searches = ("21 Ash Grove", "21 Ash Gr", "21 ash grv", "2 Elm Ct", "21 Ash Rd", "2 Ash Gr")
+    found = {text: list(residents.search(queries.current_warehouse(), DPO, text)["forename"]) for text in searches}
+    assert found == {"21 Ash Grove": ["Ann", "Bob"], "21 Ash Gr": ["Ann", "Bob"], "21 ash grv": ["Ann", "Bob"],
+                     "2 Elm Ct": ["Carla"], "21 Ash Rd": [], "2 Ash Gr": []}
+    queries.close_all()
+    with duckdb.connect(str(residents_warehouse)) as db:  # a warehouse built before the mart
+        db.execute("drop table marts.address_search_abbreviations")
+    assert list(residents.search(queries.current_warehouse(), DPO, "21 Ash Grove")["forename"]) == ["Ann", "Bob"]
+    assert residents.search(queries.current_warehouse(), DPO, "21 Ash Gr").empty
+
+
 def test_a_resident_outside_the_service_cannot_be_opened_by_editing_the_url(residents_warehouse, state_dir):
     app = _page("frontline_resident", HOUSING, resident=str(CARLA))
     assert "not known to Housing" in app.error[0].value
