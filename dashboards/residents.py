@@ -119,6 +119,33 @@ def _address_word_forms(warehouse: Warehouse) -> dict[str, set[str]]:
     return {word: same for same in forms.values() for word in same}
 
 
+def _in_address(forms: list[str]) -> tuple[str, list]:
+    """A condition that one of ``forms`` is a whole word of the address ("1" is not in "10" or "21").
+
+    A plain substring test first: it is twice as fast as the regular expression, which then reads
+    only the addresses that hold one (60 ms against 115 over 715,000 addresses)."""
+    pattern = rf"(^|[^0-9a-z])({'|'.join(re.escape(form) for form in forms)})([^0-9a-z]|$)"
+    holds = " or ".join("contains(lower(p.address), ?)" for _ in forms)
+    return f"(({holds}) and regexp_matches(lower(p.address), ?))", [*forms, pattern]
+
+
+def _resembles_name(word: str, index: str | None) -> tuple[str, list]:
+    """A condition that ``word`` is like the resident's forename or surname, and its parameters.
+
+    Short names score low on Jaro-Winkler for one typo ("Lee"/"Lea" 0.82): one edit also counts."""
+    if index:  # the same test, made once per distinct name rather than per resident
+        return (
+            f"r.resident_id in (select unnest(resident_ids) from {index} "
+            "where jaro_winkler_similarity(name_lower, ?) >= ? or levenshtein(name_lower, ?) <= 1)",
+            [word, NAME_SIMILARITY, word],
+        )
+    return (
+        "(greatest(jaro_winkler_similarity(lower(r.surname), ?), jaro_winkler_similarity(lower(r.forename), ?)) >= ? "
+        "or least(levenshtein(lower(r.surname), ?), levenshtein(lower(r.forename), ?)) <= 1)",
+        [word, word, NAME_SIMILARITY, word, word],
+    )
+
+
 def search(warehouse: Warehouse, user: User, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     """Residents the user may see that match, best first. Names tolerate typos (Jaro-Winkler)."""
     terms = parse_search(text)
@@ -135,37 +162,42 @@ def search(warehouse: Warehouse, user: User, text: str, limit: int = SEARCH_LIMI
     if terms["birth_dates"]:
         conditions.append(f"r.birth_date in ({', '.join('?' for _ in terms['birth_dates'])})")
         parameters += terms["birth_dates"]
-    numbers = [w for w in terms["words"] if w[0].isdigit()]
-    names = [w for w in terms["words"] if not w[0].isdigit()]
-    if numbers:  # "21 Ash Grove": an address search; every word must be in the address
+    likeness = "greatest(jaro_winkler_similarity(lower(r.surname), ?), jaro_winkler_similarity(lower(r.forename), ?))"
+    has_number = any(word[0].isdigit() for word in terms["words"])
+    if terms["postcode"] or has_number:
+        # An address search ("21 Ash Grove", "Ann Lee 21 Ash Gr", "Moor Road KQ1 0YF"): each word is
+        # in the address, or, unless it is a number, in the resident's name. Whole words only ("1"
+        # must not match "10" or "21"), in any form staging reads as one ("gr" finds Grove).
         same_word = _address_word_forms(warehouse)
+        street_words = []
         for word in terms["words"]:
-            # Whole words only: "1" must not match "10" or "21". "Gr" finds Grove, as in linkage.
-            forms = "|".join(re.escape(form) for form in sorted(same_word.get(word, {word})))
-            conditions.append("regexp_matches(lower(p.address), ?)")
-            parameters.append(rf"(^|[^0-9a-z])({forms})([^0-9a-z]|$)")
-    elif names:
+            in_address, address_parameters = _in_address(sorted(same_word.get(word, {word})))
+            if word[0].isdigit():
+                conditions.append(in_address)
+                parameters += address_parameters
+                continue
+            street_words.append((in_address, address_parameters))
+            # Read on each resident at the address, not through the index: the address words have
+            # already narrowed them to a few thousand, and the index compares the word with every name.
+            is_name, name_parameters = _resembles_name(word, None)
+            conditions.append(f"({in_address} or {is_name})")
+            parameters += [*address_parameters, *name_parameters]
+            score_terms.append(f"case when {in_address} then 0 else {likeness} end")
+            score_parameters += [*address_parameters, word, word]
+        if has_number and street_words:
+            # A house number comes with its street or building, so some word is in the address.
+            # Said of the properties alone, this narrows them before any name is read: "3 Park Ave"
+            # otherwise compares "park" with the names of everyone at a number 3 (0.4 s).
+            conditions.append(f"({' or '.join(sql for sql, _ in street_words)})")
+            parameters += [value for _, values in street_words for value in values]
+    else:
         # Each word must resemble the forename or the surname; the score sums the best likeness.
-        # Short names score low on Jaro-Winkler for one typo ("Lee"/"Lea" 0.82): one edit also counts.
         index = _search_index(warehouse)
-        for word in names:
-            if index:  # the same test, made once per distinct name rather than per resident
-                conditions.append(
-                    f"r.resident_id in (select unnest(resident_ids) from {index} "
-                    "where jaro_winkler_similarity(name_lower, ?) >= ? or levenshtein(name_lower, ?) <= 1)"
-                )
-                parameters += [word, NAME_SIMILARITY, word]
-            else:
-                conditions.append(
-                    "(greatest(jaro_winkler_similarity(lower(r.surname), ?), "
-                    "jaro_winkler_similarity(lower(r.forename), ?)) >= ? "
-                    "or least(levenshtein(lower(r.surname), ?), levenshtein(lower(r.forename), ?)) <= 1)"
-                )
-                parameters += [word, word, NAME_SIMILARITY, word, word]
-            score_terms.append(
-                "greatest(jaro_winkler_similarity(lower(r.surname), ?), "
-                "jaro_winkler_similarity(lower(r.forename), ?))"
-            )
+        for word in terms["words"]:
+            is_name, name_parameters = _resembles_name(word, index)
+            conditions.append(is_name)
+            parameters += name_parameters
+            score_terms.append(likeness)
             score_parameters += [word, word]
     if not conditions:
         return pd.DataFrame(columns=["resident_id", "forename", "surname", "birth_date", "address", "postcode", "uprn", "score"])

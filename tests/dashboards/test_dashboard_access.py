@@ -167,6 +167,19 @@ def test_an_address_search_reads_abbreviations_as_staging_does(residents_warehou
     assert residents.search(queries.current_warehouse(), DPO, "21 Ash Gr").empty
 
 
+def test_a_search_may_mix_a_name_with_an_address(residents_warehouse):
+    searches = ("Ann Lee 21 Ash Grove", "Anne 21 Ash Gr", "Lee, 21 Ash Grove", "Carla 21 Ash Grove",
+                "Ash Grove KQ1 1AA", "Bob Ash Grove KQ1 1AA", "Lee 2 Ash Grove", "Smith Flat 2 Elm Court",
+                "Ann Lee 21")
+    found = {text: list(residents.search(queries.current_warehouse(), DPO, text)["forename"]) for text in searches}
+    assert found == {
+        "Ann Lee 21 Ash Grove": ["Ann"], "Anne 21 Ash Gr": ["Ann"], "Lee, 21 Ash Grove": ["Ann", "Bob"],
+        "Carla 21 Ash Grove": [], "Ash Grove KQ1 1AA": ["Ann", "Bob"], "Bob Ash Grove KQ1 1AA": ["Bob"],
+        "Lee 2 Ash Grove": [], "Smith Flat 2 Elm Court": ["Carla"],
+        "Ann Lee 21": [],  # a house number comes with its street
+    }
+
+
 def test_a_resident_outside_the_service_cannot_be_opened_by_editing_the_url(residents_warehouse, state_dir):
     app = _page("frontline_resident", HOUSING, resident=str(CARLA))
     assert "not known to Housing" in app.error[0].value
