@@ -182,3 +182,16 @@ def test_the_published_warehouse_carries_the_prevention_list_and_its_model_card(
     [(measures,)] = query(built / "warehouse.duckdb",
                           "select count(distinct measure) from projections.demand_projections")
     assert measures == 2
+
+
+def test_every_model_is_in_its_layers_schema_and_the_search_index_is_stored(built):
+    # dbt's default for a model that names neither is a view in "main": the resident search's
+    # index was one, and every search computed it again. main holds only uk-address-matcher's own.
+    in_main = query(built / "warehouse.duckdb",
+                    "select table_name from information_schema.tables where table_schema = 'main' "
+                    "and not starts_with(table_name, '__ukam')")
+    assert in_main == []
+    kinds = dict(query(built / "warehouse.duckdb",
+                       "select table_name, table_type from information_schema.tables where table_schema = 'marts' "
+                       "and table_name in ('resident_search_names', 'address_search_abbreviations')"))
+    assert kinds == {"resident_search_names": "BASE TABLE", "address_search_abbreviations": "BASE TABLE"}
