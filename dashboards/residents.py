@@ -16,6 +16,7 @@ import pandas as pd
 from dashboards import queries
 from dashboards.queries import Warehouse
 from warehouse.access.roles import Role, User
+from warehouse.linkage.addresses import EXTRA_ABBREVIATIONS
 
 MARTS = ("dim_resident", "dim_property", "dim_household", "bridge_resident_source_record", "fct_service_involvement")
 SEARCH_LIMIT = 25
@@ -104,17 +105,20 @@ def _search_index(warehouse: Warehouse) -> str | None:
 
 
 def _address_word_forms(warehouse: Warehouse) -> dict[str, set[str]]:
-    """Each address word staging reads as one, to the forms it takes ("gr": grove, gr, grv).
+    """Each address word linkage reads as one, to the forms it takes ("gr": grove, gr, grv).
 
-    Empty in a warehouse built before ``address_search_abbreviations``: words then match as typed.
-    """
+    Staging's abbreviations (``address_search_abbreviations``; in a warehouse built before that
+    mart, none) and the few more that address matching expands ("pt": point)."""
+    pairs = [(short.lower(), long.lower()) for short, long in EXTRA_ABBREVIATIONS.items()]
     try:
         abbreviations = relation(warehouse, "address_search_abbreviations")
+        pairs += queries.query(
+            warehouse, f"select lower(abbreviation), lower(expansion) from {abbreviations}"
+        ).itertuples(index=False)
     except MartsMissing:
-        return {}
-    rows = queries.query(warehouse, f"select lower(abbreviation), lower(expansion) from {abbreviations}")
+        pass
     forms: dict[str, set[str]] = {}
-    for abbreviation, expansion in rows.itertuples(index=False):
+    for abbreviation, expansion in pairs:
         forms.setdefault(expansion, {expansion}).add(abbreviation)
     return {word: same for same in forms.values() for word in same}
 

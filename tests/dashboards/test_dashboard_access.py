@@ -167,6 +167,13 @@ def test_an_address_search_reads_abbreviations_as_staging_does(residents_warehou
     assert residents.search(queries.current_warehouse(), DPO, "21 Ash Gr").empty
 
 
+def test_an_address_word_takes_the_forms_staging_and_address_matching_give_it(residents_warehouse):
+    forms = residents._address_word_forms(queries.current_warehouse())
+    assert forms["gr"] == forms["grove"] == {"gr", "grv", "grove"}  # staging's, from the mart
+    assert forms["pt"] == forms["point"] == {"pt", "point"}  # address matching's own
+    assert "ash" not in forms
+
+
 def test_a_search_may_mix_a_name_with_an_address(residents_warehouse):
     searches = ("Ann Lee 21 Ash Grove", "Anne 21 Ash Gr", "Lee, 21 Ash Grove", "Carla 21 Ash Grove",
                 "Ash Grove KQ1 1AA", "Bob Ash Grove KQ1 1AA", "Lee 2 Ash Grove", "Smith Flat 2 Elm Court",
