@@ -150,8 +150,11 @@ def _resembles_name(word: str, index: str | None) -> tuple[str, list]:
     )
 
 
-def search(warehouse: Warehouse, user: User, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
-    """Residents the user may see that match, best first. Names tolerate typos (Jaro-Winkler)."""
+def search(warehouse: Warehouse, user: User, text: str, limit: int = SEARCH_LIMIT, *,
+           as_address: bool = False) -> pd.DataFrame:
+    """Residents the user may see that match, best first. Names tolerate typos (Jaro-Winkler).
+
+    ``as_address``: every word is part of the address (a house named without a number)."""
     terms = parse_search(text)
     dim = relation(warehouse, "dim_resident")
     prop = relation(warehouse, "dim_property")
@@ -168,7 +171,7 @@ def search(warehouse: Warehouse, user: User, text: str, limit: int = SEARCH_LIMI
         parameters += terms["birth_dates"]
     likeness = "greatest(jaro_winkler_similarity(lower(r.surname), ?), jaro_winkler_similarity(lower(r.forename), ?))"
     has_number = any(word[0].isdigit() for word in terms["words"])
-    if terms["postcode"] or has_number:
+    if terms["postcode"] or has_number or as_address:
         # An address search ("21 Ash Grove", "Ann Lee 21 Ash Gr", "Moor Road KQ1 0YF"): each word is
         # in the address, or, unless it is a number, in the resident's name. Whole words only ("1"
         # must not match "10" or "21"), in any form staging reads as one ("gr" finds Grove).
@@ -176,7 +179,7 @@ def search(warehouse: Warehouse, user: User, text: str, limit: int = SEARCH_LIMI
         street_words = []
         for word in terms["words"]:
             in_address, address_parameters = _in_address(sorted(same_word.get(word, {word})))
-            if word[0].isdigit():
+            if word[0].isdigit() or as_address:
                 conditions.append(in_address)
                 parameters += address_parameters
                 continue
@@ -216,7 +219,12 @@ def search(warehouse: Warehouse, user: User, text: str, limit: int = SEARCH_LIMI
         order by score desc, r.surname, r.forename, r.resident_id
         limit ?
     """
-    return queries.query(warehouse, sql, [*score_parameters, *parameters, *visible_parameters, limit])
+    found = queries.query(warehouse, sql, [*score_parameters, *parameters, *visible_parameters, limit])
+    if found.empty and not (as_address or has_number or terms["postcode"] or terms["birth_dates"]):
+        # Nobody by that name: the words may be an address with no number ("The Cottage, Milton
+        # Ln", "Moor Road"). Asked only then, as every word must be in the address.
+        return search(warehouse, user, text, limit, as_address=True)
+    return found
 
 
 def resident(warehouse: Warehouse, user: User, resident_id: int) -> pd.Series | None:

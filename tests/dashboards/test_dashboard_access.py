@@ -187,6 +187,13 @@ def test_a_search_may_mix_a_name_with_an_address(residents_warehouse):
     }
 
 
+def test_words_that_name_nobody_are_read_as_an_address_without_a_number(residents_warehouse):
+    found = {text: list(residents.search(queries.current_warehouse(), DPO, text)["forename"])
+             for text in ("Ash Gr", "elm court", "Ash Grove Zed", "Lee", "Zed")}
+    assert found == {"Ash Gr": ["Ann", "Bob"], "elm court": ["Carla"], "Ash Grove Zed": [], "Lee": ["Ann", "Bob"],
+                     "Zed": []}
+
+
 def test_a_resident_outside_the_service_cannot_be_opened_by_editing_the_url(residents_warehouse, state_dir):
     app = _page("frontline_resident", HOUSING, resident=str(CARLA))
     assert "not known to Housing" in app.error[0].value
