@@ -12,6 +12,7 @@ import re
 from datetime import date
 
 import pandas as pd
+import streamlit as st
 
 from dashboards import queries
 from dashboards.queries import Warehouse
@@ -104,6 +105,7 @@ def _search_index(warehouse: Warehouse) -> str | None:
         return None
 
 
+@st.cache_data(ttl=queries.CACHE_TTL, show_spinner=False)  # the same for every search of one build
 def _address_word_forms(warehouse: Warehouse) -> dict[str, set[str]]:
     """Each address word linkage reads as one, to the forms it takes ("gr": grove, gr, grv).
 
