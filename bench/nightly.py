@@ -1,6 +1,6 @@
 """The nightly build of a `council bench` run, again, with the code of this checkout.
 
-    .venv/bin/python bench/nightly.py --work WORK [--scratch DIR]
+    .venv/bin/python bench/nightly.py --work WORK [--scratch DIR] [--nothing-new]
 
 WORK is a folder `council bench` filled. Its full build is in ``data/releases/``, and what that
 build left besides (resident ids and audit in ``state``, the prepared gazetteer in ``cache``) is
@@ -14,6 +14,10 @@ people linkage (people.py) makes this the first nightly after an upgrade, which 
 models in full, validates every mart whole or retrains linkage, as a real one would. And in
 another checkout or folder than the bench's, loading the definitions parses the dbt project once
 (about 10 s of "other").
+
+With ``--nothing-new``, `council build` runs once more on the nightly's result with nothing
+delivered: what every nightly costs whatever it changes, the floor that making the change
+cheaper cannot go below.
 
 Prints the stages and steps as one JSON object on the last line.
 """
@@ -38,6 +42,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, required=True, help="a folder `council bench --work` filled")
     parser.add_argument("--scratch", type=Path, help="where to build (default WORK/nightly-again); emptied first")
+    parser.add_argument("--nothing-new", action="store_true",
+                        help="then build again with nothing delivered, and report that build too")
     args = parser.parse_args()
     work = args.work.resolve()
     kept, releases = work / BEFORE_NIGHTLY, sorted((work / "data" / "releases").glob("*.duckdb"))
@@ -64,13 +70,28 @@ def main() -> None:
         if file.is_file():
             shutil.copy2(file, scratch / "dbt_target" / file.name)
 
-    run = build(data, scratch, "nightly_build", lambda message: print(message, file=sys.stderr))
-    print(json.dumps({
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    run = build(data, scratch, "nightly_build", progress)
+    figures = {
         "incremental_s": round(run.seconds, 2),
         "incremental_stages_s": run.stages,
         "longest_steps_s": dict(list(run.steps.items())[:STEPS_SHOWN]),
         "peak_rss_mb": max(run.peak_tree_rss_mb, run.peak_process_rss_mb),
         "load_average": run.load_average,
+    }
+    if args.nothing_new:
+        progress("the same warehouse built again with nothing new delivered ...")
+        again = build(data, scratch, "nothing_new_build", progress)
+        figures |= {
+            "nothing_new_s": round(again.seconds, 2),
+            "nothing_new_stages_s": again.stages,
+            "nothing_new_longest_steps_s": dict(list(again.steps.items())[:STEPS_SHOWN]),
+            "nothing_new_load_average": again.load_average,
+        }
+    print(json.dumps({
+        **figures,
         "code_version": code_version(),
         "work": str(work),
     }))

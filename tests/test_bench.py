@@ -82,13 +82,23 @@ def test_the_nightly_starts_from_the_working_copy_the_full_build_published(bench
 
 def test_the_nightly_runs_again_from_what_the_full_build_left(bench):
     _, _, work = bench
-    result = subprocess.run([sys.executable, "bench/nightly.py", "--work", str(work)], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=1200, check=False)
+    result = subprocess.run([sys.executable, "bench/nightly.py", "--work", str(work), "--nothing-new"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=1200, check=False)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     again = json.loads(result.stdout.strip().splitlines()[-1])
     assert again["incremental_s"] > 0 and "dbt_marts" in again["longest_steps_s"]
     assert "kept: the copy" in (work / "nightly-again" / "nightly_build.log").read_text()
-    # The same delivery on the same warehouse and state: the same residents, ids and demand rows.
+    # Then once more with nothing delivered: a build of its own, from the same extracts.
+    assert again["nothing_new_s"] > 0 and "dbt_marts" in again["nothing_new_longest_steps_s"]
+    with duckdb.connect(str(work / "nightly-again" / "data" / "warehouse.duckdb"), read_only=True) as con:
+        extracts = con.execute("""
+            select build_id, count(*), sum(hash(e.file, e.file_sha256))
+            from audit.build_extracts e join audit.builds b using (build_id)
+            group by build_id order by min(b.started_at)
+        """).fetchall()
+    assert len(extracts) == 3 and extracts[1][1:] == extracts[2][1:]
+    # The same delivery on the same warehouse and state, and then nothing: the same residents,
+    # ids and demand rows.
     with duckdb.connect() as con:
         con.execute(f"attach '{work / 'data' / 'warehouse.duckdb'}' as bench (read_only)")
         con.execute(f"attach '{work / 'nightly-again' / 'data' / 'warehouse.duckdb'}' as again (read_only)")
