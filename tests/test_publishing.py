@@ -127,3 +127,43 @@ def test_a_copy_that_fails_for_another_reason_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(publishing.os, "copy_file_range", failing_with(errno.ENOSPC), raising=False)
     with pytest.raises(OSError, match="No space left"):
         copy(source, tmp_path / "target.duckdb")
+
+
+def test_a_publish_that_fails_leaves_the_published_warehouse_and_its_releases_as_they_were(tmp_path, monkeypatch):
+    published = tmp_path / "warehouse.duckdb"
+    publish(build_file(tmp_path, b"1"), published)
+    whole_copy = publishing.copy
+
+    def disk_fills(source, target):
+        target.write_bytes(source.read_bytes()[:1])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(publishing, "copy", disk_fills)
+    with pytest.raises(OSError, match="No space left"):
+        publish(build_file(tmp_path, b"22"), published)
+    assert published.read_bytes() == b"1"
+    # Neither the half-written copy nor a release of the warehouse still published is left behind:
+    # the first would keep the disk full, the second would make a rollback restore what is there.
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert releases(published) == []
+
+    # The next night publishes over the same file, unchanged since: its release must still be it.
+    monkeypatch.setattr(publishing, "copy", whole_copy)
+    publish(build_file(tmp_path, b"3"), published)
+    assert published.read_bytes() == b"3"
+    assert [r.read_bytes() for r in releases(published)] == [b"1"]
+    rollback(published)
+    assert published.read_bytes() == b"1"
+
+
+def test_a_release_left_by_a_publish_that_was_killed_is_kept_not_copied_over(tmp_path):
+    published = tmp_path / "warehouse.duckdb"
+    publish(build_file(tmp_path, b"1"), published)
+    # A process killed between keeping the release and the swap leaves a hard link to the published file.
+    folder = publishing.releases_dir(published)
+    folder.mkdir()
+    stamp = publishing.dt.datetime.fromtimestamp(published.stat().st_mtime).strftime("%Y%m%dT%H%M%S%f")
+    os.link(published, folder / f"{published.stem}-{stamp}.duckdb")
+    publish(build_file(tmp_path, b"2"), published)
+    assert published.read_bytes() == b"2"
+    assert [r.read_bytes() for r in releases(published)] == [b"1"]

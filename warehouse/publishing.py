@@ -65,10 +65,15 @@ def copy(source: Path, target: Path) -> None:
 
 
 def _place(source: Path, target: Path) -> None:
-    """Put a complete copy of ``source`` at ``target`` in one atomic step."""
+    """Put a complete copy of ``source`` at ``target`` in one atomic step, or nothing at all: a
+    copy cut short (a full disk) is deleted, or it would hold the space the next night needs."""
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
-    copy(source, staging)
-    os.replace(staging, target)
+    try:
+        copy(source, staging)
+        os.replace(staging, target)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
 
 
 def _published_as(build: Path) -> Path:
@@ -110,17 +115,29 @@ def start_from_last_good(published: Path, build: Path) -> str:
 def publish(build: Path, published: Path, keep: int = KEEP_RELEASES) -> Path | None:
     """Swap ``build`` over ``published``; keep the one it replaces as a release. Returns that release."""
     published.parent.mkdir(parents=True, exist_ok=True)
-    kept = None
+    kept, made = None, False
     if published.exists():
         folder = releases_dir(published)
         folder.mkdir(exist_ok=True)
         stamp = dt.datetime.fromtimestamp(published.stat().st_mtime).strftime("%Y%m%dT%H%M%S%f")
         kept = folder / f"{published.stem}-{stamp}.duckdb"
-        try:
-            os.link(published, kept)
-        except OSError:  # a filesystem without hard links
-            copy(published, kept)
-    _place(build, published)
+        # A release by this name is this very file, kept by a publish killed before its swap
+        # (linked, or copied whole by _place). Never copy over it: a hard link to the published
+        # warehouse opened for writing would empty both.
+        if not kept.exists():
+            try:
+                os.link(published, kept)
+            except OSError:  # a filesystem without hard links
+                _place(published, kept)
+            made = True
+    try:
+        _place(build, published)
+    except BaseException:
+        # The published warehouse is unchanged, so a release of it would only make `council
+        # rollback` restore what is already there.
+        if made:
+            kept.unlink()
+        raise
     record_published(build, published)
     for old in releases(published)[keep:]:
         old.unlink()
