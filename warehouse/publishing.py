@@ -71,8 +71,12 @@ def _place(source: Path, target: Path) -> None:
     try:
         copy(source, staging)
         os.replace(staging, target)
-    except BaseException:
+    except BaseException as error:
         staging.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            free = shutil.disk_usage(target.parent).free
+            raise OSError(errno.ENOSPC, f"no space left to copy {source} ({source.stat().st_size / 1e9:,.1f} GB) "
+                                        f"to {target}: {free / 1e9:,.1f} GB free in {target.parent}") from error
         raise
 
 
