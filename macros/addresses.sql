@@ -19,14 +19,14 @@
 {% macro address_abbreviations() -%}
     {{ return({
         'RD': 'ROAD', 'ST': 'STREET', 'AVE': 'AVENUE', 'AV': 'AVENUE', 'GR': 'GROVE', 'GRV': 'GROVE',
-        'LN': 'LANE', 'CL': 'CLOSE', 'CT': 'COURT', 'CRT': 'COURT', 'CRES': 'CRESCENT',
-        'CRS': 'CRESCENT', 'DR': 'DRIVE', 'GDNS': 'GARDENS', 'GDN': 'GARDEN', 'PL': 'PLACE',
-        'SQ': 'SQUARE', 'TER': 'TERRACE', 'TERR': 'TERRACE', 'PK': 'PARK', 'PDE': 'PARADE',
- 'HSE': 'HOUSE', 'BLDGS': 'BUILDINGS', 'EST': 'ESTATE', 'WLK': 'WALK',
-        'MT': 'MOUNT', 'HL': 'HILL', 'CNR': 'CORNER',
-        'FL': 'FLAT', 'FLT': 'FLAT', 'APT': 'APARTMENT', 'GND': 'GROUND', 'GRD': 'GROUND',
-        'GRND': 'GROUND', 'FLR': 'FLOOR', 'FST': 'FIRST', '1ST': 'FIRST', '2ND': 'SECOND',
-        '3RD': 'THIRD', 'BSMT': 'BASEMENT', 'UPR': 'UPPER', 'LWR': 'LOWER'
+        'GRO': 'GROVE', 'WY': 'WAY', 'LN': 'LANE', 'CL': 'CLOSE', 'CT': 'COURT', 'CRT': 'COURT',
+        'CRES': 'CRESCENT', 'CRS': 'CRESCENT', 'DR': 'DRIVE', 'GDNS': 'GARDENS', 'GDN': 'GARDEN',
+        'PL': 'PLACE', 'SQ': 'SQUARE', 'TER': 'TERRACE', 'TERR': 'TERRACE', 'PK': 'PARK',
+        'PDE': 'PARADE', 'HSE': 'HOUSE', 'BLDGS': 'BUILDINGS', 'EST': 'ESTATE', 'WLK': 'WALK',
+        'MT': 'MOUNT', 'HL': 'HILL', 'CNR': 'CORNER', 'FL': 'FLAT', 'FLT': 'FLAT', 'APT': 'APARTMENT',
+        'GND': 'GROUND', 'GRD': 'GROUND', 'GRND': 'GROUND', 'FLR': 'FLOOR', 'FST': 'FIRST',
+        '1ST': 'FIRST', '2ND': 'SECOND', '3RD': 'THIRD', 'BSMT': 'BASEMENT', 'UPR': 'UPPER',
+        'LWR': 'LOWER'
     }) }}
 {%- endmacro %}
 
