@@ -168,3 +168,17 @@ def test_a_release_left_by_a_publish_that_was_killed_is_kept_not_copied_over(tmp
     publish(build_file(tmp_path, b"2"), published)
     assert published.read_bytes() == b"2"
     assert [r.read_bytes() for r in releases(published)] == [b"1"]
+
+
+def test_a_working_copy_cut_short_by_a_full_disk_is_not_left_behind(tmp_path, monkeypatch):
+    published, build = tmp_path / "warehouse.duckdb", tmp_path / "build" / "warehouse.duckdb"
+    publish(build_file(tmp_path, b"published"), published)
+
+    def disk_fills(source, target):
+        target.write_bytes(source.read_bytes()[:3])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(publishing, "copy", disk_fills)
+    with pytest.raises(OSError, match=r"no space left to copy .*warehouse\.duckdb .* GB free in "):
+        start_from_last_good(published, build)
+    assert list(build.parent.iterdir()) == []

@@ -112,7 +112,7 @@ def start_from_last_good(published: Path, build: Path) -> str:
         leftover.unlink(missing_ok=True)
     if not published.exists():
         return "new"
-    copy(published, build)
+    _place(published, build)
     return "copied"
 
 
