@@ -132,13 +132,7 @@ def test_a_copy_that_fails_for_another_reason_says_so(tmp_path, monkeypatch):
 def test_a_publish_that_fails_leaves_the_published_warehouse_and_its_releases_as_they_were(tmp_path, monkeypatch):
     published = tmp_path / "warehouse.duckdb"
     publish(build_file(tmp_path, b"1"), published)
-    whole_copy = publishing.copy
-
-    def disk_fills(source, target):
-        target.write_bytes(source.read_bytes()[:1])
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(publishing, "copy", disk_fills)
+    monkeypatch.setattr(publishing.os, "copy_file_range", failing_with(errno.ENOSPC), raising=False)
     with pytest.raises(OSError, match=r"no space left to copy .*build-22\.duckdb .* GB free in ") as raised:
         publish(build_file(tmp_path, b"22"), published)
     assert raised.value.errno == errno.ENOSPC
@@ -149,7 +143,7 @@ def test_a_publish_that_fails_leaves_the_published_warehouse_and_its_releases_as
     assert releases(published) == []
 
     # The next night publishes over the same file, unchanged since: its release must still be it.
-    monkeypatch.setattr(publishing, "copy", whole_copy)
+    monkeypatch.undo()
     publish(build_file(tmp_path, b"3"), published)
     assert published.read_bytes() == b"3"
     assert [r.read_bytes() for r in releases(published)] == [b"1"]
@@ -161,10 +155,9 @@ def test_a_release_left_by_a_publish_that_was_killed_is_kept_not_copied_over(tmp
     published = tmp_path / "warehouse.duckdb"
     publish(build_file(tmp_path, b"1"), published)
     # A process killed between keeping the release and the swap leaves a hard link to the published file.
-    folder = publishing.releases_dir(published)
-    folder.mkdir()
-    stamp = publishing.dt.datetime.fromtimestamp(published.stat().st_mtime).strftime("%Y%m%dT%H%M%S%f")
-    os.link(published, folder / f"{published.stem}-{stamp}.duckdb")
+    release = publishing.release_of(published)
+    release.parent.mkdir()
+    os.link(published, release)
     publish(build_file(tmp_path, b"2"), published)
     assert published.read_bytes() == b"2"
     assert [r.read_bytes() for r in releases(published)] == [b"1"]
@@ -173,12 +166,7 @@ def test_a_release_left_by_a_publish_that_was_killed_is_kept_not_copied_over(tmp
 def test_a_working_copy_cut_short_by_a_full_disk_is_not_left_behind(tmp_path, monkeypatch):
     published, build = tmp_path / "warehouse.duckdb", tmp_path / "build" / "warehouse.duckdb"
     publish(build_file(tmp_path, b"published"), published)
-
-    def disk_fills(source, target):
-        target.write_bytes(source.read_bytes()[:3])
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(publishing, "copy", disk_fills)
+    monkeypatch.setattr(publishing.os, "copy_file_range", failing_with(errno.ENOSPC), raising=False)
     with pytest.raises(OSError, match=r"no space left to copy .*warehouse\.duckdb .* GB free in "):
         start_from_last_good(published, build)
     assert list(build.parent.iterdir()) == []

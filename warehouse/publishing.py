@@ -23,6 +23,12 @@ def releases_dir(published: Path) -> Path:
     return published.parent / "releases"
 
 
+def release_of(published: Path) -> Path:
+    """Where ``published`` is kept once a publish replaces it: named by its modification time."""
+    stamp = dt.datetime.fromtimestamp(published.stat().st_mtime).strftime("%Y%m%dT%H%M%S%f")
+    return releases_dir(published) / f"{published.stem}-{stamp}.duckdb"
+
+
 def releases(published: Path) -> list[Path]:
     """Earlier published warehouses, newest first."""
     folder = releases_dir(published)
@@ -121,10 +127,8 @@ def publish(build: Path, published: Path, keep: int = KEEP_RELEASES) -> Path | N
     published.parent.mkdir(parents=True, exist_ok=True)
     kept, made = None, False
     if published.exists():
-        folder = releases_dir(published)
-        folder.mkdir(exist_ok=True)
-        stamp = dt.datetime.fromtimestamp(published.stat().st_mtime).strftime("%Y%m%dT%H%M%S%f")
-        kept = folder / f"{published.stem}-{stamp}.duckdb"
+        kept = release_of(published)
+        kept.parent.mkdir(exist_ok=True)
         # A release by this name is this very file, kept by a publish killed before its swap
         # (linked, or copied whole by _place). Never copy over it: a hard link to the published
         # warehouse opened for writing would empty both.
