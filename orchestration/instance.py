@@ -1,7 +1,8 @@
 """The Dagster instance every `council build`, `dagster dev` and test uses: its ``dagster.yaml``.
 
-It is Dagster's local SQLite storage (run history under ``$DAGSTER_HOME/history``), with one
-change: the event log keeps its database connections open (``PooledSqliteEventLogStorage``).
+It is Dagster's local SQLite storage (run history under ``$DAGSTER_HOME/history``), with two
+changes: the event log keeps its database connections open (``PooledSqliteEventLogStorage``), and
+the run queue starts one run at a time.
 """
 
 import json
@@ -23,14 +24,19 @@ HEADER = "# Written, and rewritten, by `council` (orchestration/instance.py). To
 
 
 def instance_yaml(home: Path) -> str:
-    """Dagster's local SQLite storage, with an event log that keeps its connections open. Its
-    folder is spelt out: Dagster passes a storage nothing but its config."""
+    """Dagster's local SQLite storage, with an event log that keeps its connections open (its
+    folder spelt out: Dagster passes a storage nothing but its config), and one run at a time."""
     return HEADER + f"""\
 event_log_storage:
   module: orchestration.instance
   class: PooledSqliteEventLogStorage
   config:
     base_dir: {json.dumps(str(home.resolve() / "history" / "runs"))}
+# Runs wait in the queue while one runs: every build writes the same working copy
+# (warehouse.publishing.one_writer, which also holds builds started outside the queue).
+concurrency:
+  runs:
+    max_concurrent_runs: 1
 # Councils' information governance: no usage statistics leave the machine.
 telemetry:
   enabled: false

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -157,6 +158,40 @@ def test_a_broken_extract_fails_the_build_and_leaves_the_published_warehouse_unt
     assert "CINreferralDate" in output
     assert "was left as it was" in output
     assert hashlib.sha256(published.read_bytes()).hexdigest() == fingerprint
+
+
+def test_a_build_started_while_another_runs_waits_and_a_rollback_is_refused(built, env, tmp_path):
+    data = tmp_path / "borough"
+    shutil.copytree(built, data)
+    published = data / "warehouse.duckdb"
+    fingerprint = hashlib.sha256(published.read_bytes()).hexdigest()
+    [(builds,)] = query(published, "select count(*) from audit.builds")
+    holder = subprocess.Popen([sys.executable, str(Path(__file__).with_name("hold_the_warehouse.py")), str(published)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    log = tmp_path / "build.log"
+    try:
+        assert holder.stdout.readline() == "held\n"  # a build running
+        refused = council("rollback", "--warehouse", str(published), env=env)
+        assert refused.returncode == 1
+        assert f"being written by build run 1234 (pid {holder.pid}" in refused.stderr
+
+        with log.open("w") as output:
+            second = subprocess.Popen([*COUNCIL, "build", "--data", str(data)], env=env, stdout=output,
+                                      stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while "waiting for it to finish" not in log.read_text():
+            assert second.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        time.sleep(3)
+        assert second.poll() is None and "build__working_copy" not in log.read_text()  # no step has run
+        assert hashlib.sha256(published.read_bytes()).hexdigest() == fingerprint
+
+        holder.stdin.close()  # the first build ends
+        assert second.wait(timeout=900) == 0, log.read_text()[-5000:]
+    finally:
+        holder.kill()
+    assert "build__working_copy" in log.read_text() and "Published" in log.read_text()
+    assert query(published, "select count(*) from audit.builds") == [(builds + 1,)]
 
 
 def test_the_published_demand_marts_match_the_boroughs_truth(built, env):

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
 
 import pytest
 
 from warehouse import publishing
-from warehouse.publishing import KEEP_RELEASES, copy, publish, releases, rollback, start_from_last_good
+from warehouse.publishing import (
+    KEEP_RELEASES,
+    WarehouseBusy,
+    copy,
+    one_writer,
+    publish,
+    releases,
+    remove_partial_copies,
+    rollback,
+    start_from_last_good,
+)
+
+HOLD_THE_WAREHOUSE = str(Path(__file__).with_name("hold_the_warehouse.py"))
 
 
 def build_file(tmp_path, content: bytes):
@@ -170,3 +188,85 @@ def test_a_working_copy_cut_short_by_a_full_disk_is_not_left_behind(tmp_path, mo
     with pytest.raises(OSError, match=r"no space left to copy .*warehouse\.duckdb .* GB free in "):
         start_from_last_good(published, build)
     assert list(build.parent.iterdir()) == []
+
+
+def killed_while_copying(source, target) -> None:
+    """Copy ``source`` to ``target`` as publishing does, in a process killed halfway through the copy."""
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from warehouse import publishing
+        def half_then_killed(source, target):
+            target.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
+        publishing.copy = half_then_killed
+        publishing._place(Path({str(source)!r}), Path({str(target)!r}))
+    """)
+    assert subprocess.run([sys.executable, "-c", script], check=False).returncode == -signal.SIGKILL
+
+
+def test_copies_half_written_by_a_killed_build_are_removed_and_nothing_else(tmp_path):
+    published, build = tmp_path / "warehouse.duckdb", tmp_path / "build" / "warehouse.duckdb"
+    publish(build_file(tmp_path, b"1"), published)
+    build.parent.mkdir()
+    build.write_bytes(b"working copy")
+    release = publishing.release_of(published)
+    release.parent.mkdir()
+    for target in (published, build, release):
+        killed_while_copying(tmp_path / "build-1.duckdb", target)
+    others = [published, build, tmp_path / "build-1.duckdb", tmp_path / "warehouse.duckdb.lock",
+              tmp_path / ".other.duckdb.0.partial"]
+    for other in others:
+        other.touch()
+    partials = sorted(tmp_path.rglob("*.partial"))
+    assert len(partials) == 4  # three copies killed, and someone else's
+
+    removed = remove_partial_copies(published, build)
+
+    assert sorted(removed) == [p for p in partials if not p.name.startswith(".other")]
+    assert sorted(tmp_path.rglob("*.partial")) == [tmp_path / ".other.duckdb.0.partial"]
+    assert all(other.exists() for other in others)
+
+
+@pytest.fixture
+def held(tmp_path):
+    """The published warehouse's lock, held by another process until the test ends or kills it."""
+    published = tmp_path / "warehouse.duckdb"
+    holder = subprocess.Popen([sys.executable, HOLD_THE_WAREHOUSE, str(published)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    yield published, holder
+    holder.kill()
+    holder.wait()
+
+
+def test_a_rollback_does_not_wait_for_a_build_and_says_which_is_running(held):
+    published, holder = held
+    with pytest.raises(WarehouseBusy, match=rf"being written by build run 1234 \(pid {holder.pid}, since .*\.lock"):
+        with one_writer(published, "council rollback", wait=False):
+            pytest.fail("two writers at once")
+
+
+def test_a_build_waits_for_the_one_running_then_goes_on(held):
+    published, holder = held
+    told, entered = [], threading.Event()
+
+    def second_build():
+        with one_writer(published, "build run 5678", wait=True, waiting=told.append):
+            entered.set()
+
+    waiting = threading.Thread(target=second_build)
+    waiting.start()
+    assert not entered.wait(1)
+    assert told == [told[0]] and f"build run 1234 (pid {holder.pid}" in told[0] and "waiting" in told[0]
+    holder.stdin.close()  # the first build ends
+    assert entered.wait(10)
+    waiting.join()
+
+
+def test_a_writer_killed_by_the_kernel_holds_nothing(held):
+    published, holder = held
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    with one_writer(published, "build run 5678", wait=False):
+        assert "build run 5678" in (published.parent / "warehouse.duckdb.lock").read_text()

@@ -129,11 +129,15 @@ def bench(residents: int, seed: int, work_dir: Path | None, as_json: bool) -> No
               type=click.Path(dir_okay=False, path_type=Path))
 def rollback(warehouse_file: Path) -> None:
     """Put the previous published warehouse back (the last few are kept in releases/)."""
-    from warehouse.publishing import releases
+    from warehouse.publishing import WarehouseBusy, one_writer, releases
     from warehouse.publishing import rollback as roll_back
 
     try:
-        restored = roll_back(warehouse_file.resolve())
+        with one_writer(warehouse_file.resolve(), "council rollback", wait=False):
+            restored = roll_back(warehouse_file.resolve())
+    except WarehouseBusy as busy:
+        raise click.ClickException(f"{busy}. Roll back once it has finished: what it publishes decides which "
+                                   "release is the previous one.") from None
     except FileNotFoundError as missing:
         raise click.ClickException(str(missing)) from None
     click.echo(f"Restored {warehouse_file} from {restored.name}; {len(releases(warehouse_file.resolve()))} earlier release(s) left")

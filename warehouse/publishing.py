@@ -3,17 +3,21 @@
 Readers (the dashboards) hold the published file open read-only. Every change to it is an
 ``os.replace`` of a complete file, so a reader sees the old warehouse or the new one, never a
 mix, and never blocks the swap. Releases are hard links where the filesystem allows (no copy),
-and copies share the original's blocks where it has reflinks (``copy``).
+and copies share the original's blocks where it has reflinks (``copy``). Writers (a build, a
+rollback) take turns (``one_writer``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import errno
+import fcntl
 import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 KEEP_RELEASES = 3
@@ -70,10 +74,58 @@ def copy(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
+class WarehouseBusy(RuntimeError):
+    """Another build or rollback holds the warehouse."""
+
+
+@contextmanager
+def one_writer(published: Path, holder: str, *, wait: bool,
+               waiting: Callable[[str], None] = lambda message: None) -> Iterator[None]:
+    """Hold ``published``'s lock, which every build and rollback of it takes, for the context.
+
+    Two builds at once would share one working copy: the second starts by replacing the file the
+    first is writing, and the first then publishes whatever the second has made of it so far.
+    The delivery sensor starts a build for each system's files as they arrive, so overlapping
+    builds are the normal night, not a rare one. With ``wait`` a build queues behind the one
+    running (``waiting`` is told who that is); a rollback does not (WarehouseBusy): it would put
+    back the release that build is about to replace. An flock, so a writer the kernel kills
+    releases it; the file itself is never deleted, which would let two writers lock two files."""
+    lock = published.with_name(published.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held_by = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            if not wait:
+                raise WarehouseBusy(f"{published} is being written by {held_by} (lock: {lock})") from None
+            waiting(f"{published} is being written by {held_by}: waiting for it to finish (lock: {lock})")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{holder} (pid {os.getpid()}, since {dt.datetime.now():%Y-%m-%d %H:%M:%S})".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def remove_partial_copies(published: Path, build: Path) -> list[Path]:
+    """Delete the copies a killed build left half-written (``_place``), holding ``one_writer``.
+
+    A copy cut short by an error deletes itself; one killed (by the kernel's out-of-memory
+    killer, say) cannot, and each holds up to a whole warehouse of disk until the nights after
+    fail for want of it."""
+    targets = [published, build, releases_dir(published) / f"{published.stem}-*.duckdb"]
+    leftovers = [p for t in targets if t.parent.is_dir() for p in t.parent.glob(f".{t.name}.*.partial")]
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return leftovers
+
+
 def _place(source: Path, target: Path) -> None:
     """Put a complete copy of ``source`` at ``target`` in one atomic step, or nothing at all: a
     copy cut short (a full disk) is deleted, or it would hold the space the next night needs."""
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")  # (remove_partial_copies)
     try:
         copy(source, staging)
         os.replace(staging, target)

@@ -12,7 +12,7 @@ import dagster as dg
 
 from orchestration.defs.dbt import dbt_marts, dbt_models
 from orchestration.defs.demand import demand_projections, households_at_risk
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import OneBuildAtATime, WarehouseResource
 from warehouse.loading import AUDIT_DDL
 from warehouse.publishing import publish
 from warehouse.settings import Settings, code_version
@@ -40,7 +40,8 @@ def check_results(context: dg.AssetExecutionContext) -> list[tuple[str, str, boo
     "once everything upstream has been built and checked. The previous few are kept for "
     "`council rollback`.",
 )
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                        one_build_at_a_time: OneBuildAtATime) -> dg.MaterializeResult:
     settings = Settings.from_env()
     run = context.instance.get_run_record_by_id(context.run_id)
     started_at = dt.datetime.fromtimestamp(run.start_time) if run and run.start_time else dt.datetime.now()

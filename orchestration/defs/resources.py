@@ -1,13 +1,16 @@
-"""Resources shared by every module: the build's working copy of the warehouse and the extracts."""
+"""Resources shared by every module: the build's working copy of the warehouse, the extracts, and
+the lock that keeps builds from overlapping."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
+from warehouse.publishing import one_writer
 from warehouse.settings import Settings, memory_limit, return_freed_memory
 
 
@@ -45,6 +48,24 @@ class WarehouseResource(DuckDBResource):
         self.release()
 
 
+class OneBuildAtATime(dg.ConfigurableResource):
+    """Holds the published warehouse's lock (warehouse.publishing.one_writer) from the start of a
+    run to its end, whatever fails: a build that starts while another runs waits for it.
+
+    The steps that replace files (the working copy, publishing) require it; with the in-process
+    executor Dagster sets a run's resources up before its first step and tears them down after
+    its last. dagster.yaml also queues runs one at a time (orchestration/instance.py), but
+    `council build` runs in its own process, outside any queue, and a council may replace that
+    file."""
+
+    published: str
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["OneBuildAtATime"]:
+        with one_writer(Path(self.published), f"build run {context.run_id}", wait=True, waiting=context.log.warning):
+            yield self
+
+
 class ExtractsResource(dg.ConfigurableResource):
     """Where the source systems deliver their extracts."""
 
@@ -59,6 +80,7 @@ def defs() -> dg.Definitions:
             "warehouse": WarehouseResource(database=str(settings.build_warehouse),
                                            connection_config={"memory_limit": memory_limit()}),
             "extracts": ExtractsResource(data_dir=str(settings.data_dir)),
+            "one_build_at_a_time": OneBuildAtATime(published=str(settings.warehouse)),
         },
         # DuckDB allows one writer per file: steps run one after another in one process.
         executor=dg.in_process_executor,

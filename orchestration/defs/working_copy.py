@@ -9,7 +9,8 @@ half-done carries into the next, and extracts already published are not loaded a
 
 import dagster as dg
 
-from warehouse.publishing import start_from_last_good
+from orchestration.defs.resources import OneBuildAtATime
+from warehouse.publishing import remove_partial_copies, start_from_last_good
 from warehouse.settings import Settings
 
 WORKING_COPY = dg.AssetKey(["build", "working_copy"])
@@ -19,8 +20,11 @@ WORKING_COPY = dg.AssetKey(["build", "working_copy"])
           description="A fresh copy of the published warehouse for this build to write to (or none, "
           "for the first build), or the copy it was published from, if untouched since. Every raw "
           "load depends on it.")
-def working_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def working_copy(context: dg.AssetExecutionContext, one_build_at_a_time: OneBuildAtATime) -> dg.MaterializeResult:
     settings = Settings.from_env()
+    # Safe only under one_build_at_a_time: no other build is copying.
+    for leftover in remove_partial_copies(settings.warehouse, settings.build_warehouse):
+        context.log.warning(f"removed {leftover}, half-written by a build that was killed")
     started = start_from_last_good(settings.warehouse, settings.build_warehouse)
     context.log.info(f"{settings.build_warehouse}: " + {
         "copied": f"copied from {settings.warehouse}",

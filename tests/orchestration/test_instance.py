@@ -48,6 +48,12 @@ def test_a_home_gets_the_config_unless_it_has_one_of_its_own(tmp_path):
     assert (prepare_dagster_home(own) / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
 
 
+def test_the_queue_starts_one_run_at_a_time(home):
+    with dg.DagsterInstance.get() as instance:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+
+
 def test_runs_are_stored_where_dagster_keeps_them_and_read_back(home):
     with dg.DagsterInstance.get() as instance:
         assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
