@@ -18,17 +18,28 @@ def new_deliveries(data_dir: Path, cursor: str | None) -> tuple[list[str], str]:
     return changed, json.dumps(now, sort_keys=True)
 
 
+def build_queued(instance: dg.DagsterInstance) -> bool:
+    """A build waiting in the queue: when it starts, it loads every file delivered by then."""
+    return bool(instance.get_run_ids(dg.RunsFilter(job_name="build_warehouse", statuses=[dg.DagsterRunStatus.QUEUED]),
+                                     limit=1))
+
+
 @dg.sensor(
     job_name="build_warehouse",
     minimum_interval_seconds=60,
-    description="Watches <data>/extracts and starts a build when files arrive. It reads only file "
-    "names, sizes and times, never the warehouse, so it cannot hold the build's lock.",
+    description="Watches <data>/extracts and starts a build when files arrive, unless one is already "
+    "queued (builds run one at a time, and it will load them). It reads only file names, sizes and "
+    "times, never the warehouse, so it cannot hold the build's lock.",
 )
 def new_extract_files(context: dg.SensorEvaluationContext):
     changed, cursor = new_deliveries(Settings.from_env().data_dir, context.cursor)
     context.update_cursor(cursor)
     if not changed:
         return dg.SkipReason("no new or changed extract files")
+    # Systems deliver one after another through the night: without this, each delivery during a
+    # build queued one more, and each published a release of its own, pushing older ones out.
+    if build_queued(context.instance):
+        return dg.SkipReason(f"{len(changed)} new or changed extract file(s): the build already queued will load them")
     run_key = hashlib.sha256(cursor.encode()).hexdigest()[:16]
     return dg.RunRequest(run_key=run_key, tags={"council/new_files": str(len(changed))})
 
