@@ -72,7 +72,8 @@ STATE = "linkage_state"
 # or neither; so it is asked as "none of the first two": a hash table of the few changed and gone
 # records, not of the 2.8 million unchanged ones (at 1,200,000 residents).
 _RESCORED = "in (select unique_id from _digests where rescore)"
-_UNCHANGED = "not in (select unique_id from _digests where rescore union all select unique_id from _removed)"
+_CHANGED_OR_GONE = "in (select unique_id from _digests where rescore union all select unique_id from _removed)"
+_UNCHANGED = f"not {_CHANGED_OR_GONE}"
 # A pair (key_l, key_r) with a new or changed record: what a rebuild scores, links and checks again.
 _PAIR_RESCORED = f"key_l {_RESCORED} or key_r {_RESCORED}"
 TF_COLUMNS = ("forename_std", "surname_std")
@@ -1165,13 +1166,12 @@ def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datet
                 incremental: bool) -> None:
     """What the next build needs to rebuild only what changes (``linkage_state``), in one
     transaction: a build stopped halfway must not leave digests that disagree with the pairs."""
-    gone = "in (select unique_id from _digests where rescore union all select unique_id from _removed)"
     con.begin()
     try:
         if incremental:
             # Only the rows that differ: most records prepared again (see prepare_input) come out
             # as they were, and a row's digest is what tells (_mark_records_to_rescore).
-            con.execute(f"delete from {STATE}.person_input where unique_id {gone}")
+            con.execute(f"delete from {STATE}.person_input where unique_id {_CHANGED_OR_GONE}")
             con.execute(f"insert into {STATE}.person_input by name select * from _prepared where unique_id {_RESCORED}")
             con.execute(f"""delete from {STATE}.person_sources s where not exists
                             (select 1 from _source_digests k where k.unique_id = s.unique_id and k.digest = s.digest)""")
@@ -1195,12 +1195,12 @@ def _keep_state(con: duckdb.DuckDBPyConnection, basis: str, trained_at: dt.datet
         if incremental:
             # The large tables as the outputs are (_write_outputs): only the rows of records
             # rescored, reclustered or gone change. Rewriting them took 3 s at 1,200,000 residents.
-            con.execute(f"delete from {STATE}.record_digests where unique_id {gone}")
+            con.execute(f"delete from {STATE}.record_digests where unique_id {_CHANGED_OR_GONE}")
             con.execute(f"insert into {STATE}.record_digests {whole.pop('record_digests')} where rescore")
-            con.execute(f"delete from {STATE}.scored_pairs where key_l {gone} or key_r {gone}")
+            con.execute(f"delete from {STATE}.scored_pairs where key_l {_CHANGED_OR_GONE} or key_r {_CHANGED_OR_GONE}")
             con.execute(f"insert into {STATE}.scored_pairs {whole.pop('scored_pairs')} "
                         f"where {_PAIR_RESCORED}")
-            con.execute(f"delete from {STATE}.household_links where key_l {gone} or key_r {gone}")
+            con.execute(f"delete from {STATE}.household_links where key_l {_CHANGED_OR_GONE} or key_r {_CHANGED_OR_GONE}")
             con.execute(f"insert into {STATE}.household_links {whole.pop('household_links')} "
                         f"where {_PAIR_RESCORED}")
             con.execute(f"""delete from {STATE}.record_clusters
