@@ -270,3 +270,17 @@ def test_a_writer_killed_by_the_kernel_holds_nothing(held):
     holder.wait()
     with one_writer(published, "build run 5678", wait=False):
         assert "build run 5678" in (published.parent / "warehouse.duckdb.lock").read_text()
+
+
+def test_a_published_copy_is_on_disk_before_it_is_renamed_into_place(tmp_path, monkeypatch):
+    published = tmp_path / "warehouse.duckdb"
+    publish(build_file(tmp_path, b"1"), published)
+    done = []
+    fsync, replace = os.fsync, os.replace
+    monkeypatch.setattr(publishing.os, "fsync", lambda fd: done.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+                        or fsync(fd))
+    monkeypatch.setattr(publishing.os, "replace", lambda a, b: done.append(("replace", str(b))) or replace(a, b))
+    publish(build_file(tmp_path, b"2"), published)
+    [(_, partial), *rest] = done
+    assert partial.startswith(str(tmp_path / ".warehouse.duckdb.")) and partial.endswith(".partial")
+    assert rest == [("replace", str(published)), ("fsync", str(tmp_path))]
