@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse import publishing
+from warehouse import files, publishing
 from warehouse.publishing import (
     KEEP_RELEASES,
     WarehouseBusy,
@@ -195,7 +195,7 @@ def killed_while_copying(source, target) -> None:
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
-        from warehouse import publishing
+        from warehouse import files, publishing
         def half_then_killed(source, target):
             target.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
             os.kill(os.getpid(), signal.SIGKILL)
@@ -277,9 +277,9 @@ def test_a_published_copy_is_on_disk_before_it_is_renamed_into_place(tmp_path, m
     publish(build_file(tmp_path, b"1"), published)
     done = []
     fsync, replace = os.fsync, os.replace
-    monkeypatch.setattr(publishing.os, "fsync", lambda fd: done.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+    monkeypatch.setattr(files.os, "fsync", lambda fd: done.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
                         or fsync(fd))
-    monkeypatch.setattr(publishing.os, "replace", lambda a, b: done.append(("replace", str(b))) or replace(a, b))
+    monkeypatch.setattr(files.os, "replace", lambda a, b: done.append(("replace", str(b))) or replace(a, b))
     publish(build_file(tmp_path, b"2"), published)
     [(_, partial), *rest] = done
     assert partial.startswith(str(tmp_path / ".warehouse.duckdb.")) and partial.endswith(".partial")

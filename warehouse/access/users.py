@@ -20,6 +20,7 @@ from pathlib import Path
 from warehouse.access.passwords import check_strength, hash_password, verify_password
 from warehouse.access.roles import Role, User
 from warehouse.access.state import private_dir
+from warehouse.files import replace_durably
 
 USERS_FILE = "users.json"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -50,9 +51,7 @@ class UserStore:
             temporary = self.path.with_suffix(".json.tmp")
             with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
                 json.dump(data, out, indent=2, sort_keys=True)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, self.path)
+            replace_durably(temporary, self.path)
 
     def _read(self) -> dict:
         if not self.path.exists():

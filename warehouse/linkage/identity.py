@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.files import replace_durably
+
 IDS_FILE = "resident_ids.csv"
 CHANGES_FILE = "resident_id_changes.csv"
 
@@ -106,7 +108,8 @@ def assign_resident_ids(con: duckdb.DuckDBPyConnection, state_dir: Path, cluster
             order by person_record_key
         ) to '{_sql_path(ids_path.with_suffix(".tmp"))}' (header, format csv)
     """)
-    ids_path.with_suffix(".tmp").replace(ids_path)
+    # Durably: ids lost to a crash would give every resident a new one.
+    replace_durably(ids_path.with_suffix(".tmp"), ids_path)
     new_file = not changes_path.exists()
     with changes_path.open("a", encoding="utf-8") as f:
         if new_file:
