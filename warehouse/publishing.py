@@ -89,8 +89,8 @@ def one_writer(published: Path, holder: str, *, wait: bool,
     first is writing, and the first then publishes whatever the second has made of it so far.
     The delivery sensor starts a build for each system's files as they arrive, so overlapping
     builds are the normal night, not a rare one. With ``wait`` a build queues behind the one
-    running (``waiting`` is told who that is); a rollback does not (WarehouseBusy): it would put
-    back the release that build is about to replace. An flock, so a writer the kernel kills
+    running (``waiting`` is told who that is); a rollback does not (WarehouseBusy), as which
+    release is the previous one depends on what that build publishes. An flock, so a writer the kernel kills
     releases it; the file itself is never deleted, which would let two writers lock two files."""
     lock = published.with_name(published.name + ".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
