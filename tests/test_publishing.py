@@ -147,9 +147,15 @@ def test_a_copy_that_fails_for_another_reason_says_so(tmp_path, monkeypatch):
         copy(source, tmp_path / "target.duckdb")
 
 
+def another_filesystem(*_):
+    raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+
+
 def test_a_publish_that_fails_leaves_the_published_warehouse_and_its_releases_as_they_were(tmp_path, monkeypatch):
     published = tmp_path / "warehouse.duckdb"
     publish(build_file(tmp_path, b"1"), published)
+    # A working copy on another filesystem is copied, not renamed; and the disk is full.
+    monkeypatch.setattr(publishing, "replace_durably", another_filesystem)
     monkeypatch.setattr(publishing.os, "copy_file_range", failing_with(errno.ENOSPC), raising=False)
     with pytest.raises(OSError, match=r"no space left to copy .*build-22\.duckdb .* GB free in ") as raised:
         publish(build_file(tmp_path, b"22"), published)
@@ -167,6 +173,42 @@ def test_a_publish_that_fails_leaves_the_published_warehouse_and_its_releases_as
     assert [r.read_bytes() for r in releases(published)] == [b"1"]
     rollback(published)
     assert published.read_bytes() == b"1"
+
+
+def test_a_swap_refused_leaves_no_release_behind(tmp_path, monkeypatch):
+    published = tmp_path / "warehouse.duckdb"
+    publish(build_file(tmp_path, b"1"), published)
+    monkeypatch.setattr(publishing, "replace_durably", failing_with(errno.EACCES))
+    with pytest.raises(PermissionError):
+        publish(build_file(tmp_path, b"2"), published)
+    assert published.read_bytes() == b"1" and releases(published) == []
+
+
+def test_the_working_copy_is_left_a_copy_of_what_was_published_until_the_machine_restarts(tmp_path, monkeypatch):
+    published, build = tmp_path / "warehouse.duckdb", tmp_path / "build" / "warehouse.duckdb"
+    build.parent.mkdir()
+    build.write_bytes(b"built")
+    built = build.stat().st_ino
+    publish(build, published)
+    assert published.stat().st_ino == built  # renamed, not copied
+    assert build.read_bytes() == b"built" and build.stat().st_ino != built
+    assert start_from_last_good(published, build) == "kept"
+    # Nothing flushed the copy: after a crash and a restart it may be blocks never written.
+    monkeypatch.setattr(publishing, "_boot_id", lambda: "another boot")
+    assert start_from_last_good(published, build) == "copied"
+    assert build.read_bytes() == b"built"
+
+
+def test_a_working_copy_that_cannot_be_left_does_not_undo_the_publish(tmp_path, monkeypatch):
+    published, build = tmp_path / "warehouse.duckdb", tmp_path / "build" / "warehouse.duckdb"
+    build.parent.mkdir()
+    build.write_bytes(b"built")
+    monkeypatch.setattr(publishing.os, "copy_file_range", failing_with(errno.ENOSPC), raising=False)
+    publish(build, published)
+    assert published.read_bytes() == b"built"
+    assert list(build.parent.iterdir()) == []  # no copy, half or whole, and no record of one
+    monkeypatch.undo()
+    assert start_from_last_good(published, build) == "copied"
 
 
 def test_a_release_left_by_a_publish_that_was_killed_is_kept_not_copied_over(tmp_path):
@@ -272,7 +314,7 @@ def test_a_writer_killed_by_the_kernel_holds_nothing(held):
         assert "build run 5678" in (published.parent / "warehouse.duckdb.lock").read_text()
 
 
-def test_a_published_copy_is_on_disk_before_it_is_renamed_into_place(tmp_path, monkeypatch):
+def test_the_published_file_is_on_disk_before_it_is_renamed_into_place(tmp_path, monkeypatch):
     published = tmp_path / "warehouse.duckdb"
     publish(build_file(tmp_path, b"1"), published)
     done = []
@@ -280,7 +322,8 @@ def test_a_published_copy_is_on_disk_before_it_is_renamed_into_place(tmp_path, m
     monkeypatch.setattr(files.os, "fsync", lambda fd: done.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
                         or fsync(fd))
     monkeypatch.setattr(files.os, "replace", lambda a, b: done.append(("replace", str(b))) or replace(a, b))
-    publish(build_file(tmp_path, b"2"), published)
-    [(_, partial), *rest] = done
-    assert partial.startswith(str(tmp_path / ".warehouse.duckdb.")) and partial.endswith(".partial")
-    assert rest == [("replace", str(published)), ("fsync", str(tmp_path))]
+    build = build_file(tmp_path, b"2")
+    publish(build, published)
+    # Then the working copy left behind, which nothing flushes.
+    assert done == [("fsync", str(build)), ("replace", str(published)), ("fsync", str(tmp_path)),
+                    ("replace", str(build))]

@@ -61,18 +61,23 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             con.executemany("insert into audit.build_checks values (?, ?, ?, ?, ?)",
                             [(context.run_id, *check) for check in checks])
         con.execute("checkpoint")
-    warehouse.release()  # the file is renamed next
+    warehouse.release()  # closed, so flushed to disk: the file is renamed next
     kept = publish(settings.build_warehouse, settings.warehouse)
     size_mb = settings.warehouse.stat().st_size / 1e6
     failed_warnings = sum(not passed for _, _, passed, _ in checks)
     context.log.info(f"published {settings.warehouse} ({size_mb:,.0f} MB); {len(checks)} checks recorded, "
                      f"{failed_warnings} warning(s)" + (f"; previous kept as {kept.name}" if kept else ""))
+    working_copy_left = settings.build_warehouse.exists()
+    if not working_copy_left:
+        context.log.warning(f"no copy left at {settings.build_warehouse} (a full disk?): the next build copies "
+                            f"{settings.warehouse} instead")
     return dg.MaterializeResult(metadata={
         "path": str(settings.warehouse),
         "size_mb": round(size_mb, 1),
         "checks_recorded": len(checks),
         "checks_warning": failed_warnings,
         "previous_release": kept.name if kept else "none",
+        "working_copy_left": working_copy_left,
     })
 
 
