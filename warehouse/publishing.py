@@ -90,8 +90,9 @@ def one_writer(published: Path, holder: str, *, wait: bool,
     The delivery sensor starts a build for each system's files as they arrive, so overlapping
     builds are the normal night, not a rare one. With ``wait`` a build queues behind the one
     running (``waiting`` is told who that is); a rollback does not (WarehouseBusy), as which
-    release is the previous one depends on what that build publishes. An flock, so a writer the kernel kills
-    releases it; the file itself is never deleted, which would let two writers lock two files."""
+    release is the previous one depends on what that build publishes. An flock, so a writer the
+    kernel kills releases it; the file itself is never deleted, which would let two writers lock
+    two files."""
     lock = published.with_name(published.name + ".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
