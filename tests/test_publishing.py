@@ -147,15 +147,11 @@ def test_a_copy_that_fails_for_another_reason_says_so(tmp_path, monkeypatch):
         copy(source, tmp_path / "target.duckdb")
 
 
-def another_filesystem(*_):
-    raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
-
-
 def test_a_publish_that_fails_leaves_the_published_warehouse_and_its_releases_as_they_were(tmp_path, monkeypatch):
     published = tmp_path / "warehouse.duckdb"
     publish(build_file(tmp_path, b"1"), published)
     # A working copy on another filesystem is copied, not renamed; and the disk is full.
-    monkeypatch.setattr(publishing, "replace_durably", another_filesystem)
+    monkeypatch.setattr(publishing, "replace_durably", failing_with(errno.EXDEV))
     monkeypatch.setattr(publishing.os, "copy_file_range", failing_with(errno.ENOSPC), raising=False)
     with pytest.raises(OSError, match=r"no space left to copy .*build-22\.duckdb .* GB free in ") as raised:
         publish(build_file(tmp_path, b"22"), published)
@@ -237,7 +233,7 @@ def killed_while_copying(source, target) -> None:
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
-        from warehouse import files, publishing
+        from warehouse import publishing
         def half_then_killed(source, target):
             target.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
             os.kill(os.getpid(), signal.SIGKILL)

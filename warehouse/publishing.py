@@ -214,14 +214,7 @@ def publish(build: Path, published: Path, keep: int = KEEP_RELEASES) -> Path | N
                 _place(published, kept)
             made = True
     try:
-        try:
-            replace_durably(build, published)
-            renamed = True
-        except OSError as error:
-            if error.errno != errno.EXDEV:
-                raise
-            _place(build, published)  # the working copy on another filesystem
-            renamed = False
+        renamed = _swap(build, published)
     except BaseException:
         # The published warehouse is unchanged, so a release of it would only make `council
         # rollback` restore what is already there.
@@ -237,6 +230,18 @@ def publish(build: Path, published: Path, keep: int = KEEP_RELEASES) -> Path | N
     except OSError:
         pass  # published all the same: the next build copies it (start_from_last_good)
     return kept
+
+
+def _swap(build: Path, published: Path) -> bool:
+    """Put ``build`` in place of ``published``: renamed (True), or copied from another filesystem."""
+    try:
+        replace_durably(build, published)
+        return True
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+    _place(build, published)
+    return False
 
 
 def rollback(published: Path) -> Path:
